@@ -1,0 +1,35 @@
+"""The REST API, mounted at /api/v1/: token auth, one error shape, Idempotency-Key on POST.
+See docs/api.md."""
+
+from ninja import Router
+
+from manyi.accounts.api import router as accounts_router
+from manyi.calendars.api import router as calendars_router
+from manyi.cases.api import router as cases_router
+from manyi.cases.api_policies import router as policies_router
+from manyi.core.api_idempotency import document_idempotency, idempotent
+from manyi.core.api_support import BearerAuth, ManyiAPI, install_error_handlers
+from manyi.customers.api import router as customers_router
+
+ROUTERS: tuple[Router, ...] = (
+    accounts_router,
+    calendars_router,
+    policies_router,
+    customers_router,
+    cases_router,
+)
+
+api = ManyiAPI(
+    title="Manyi API",
+    version="1",
+    description="Complaint cases with SLA clocks, customers, business calendars and SLA "
+    "policies. Send `Authorization: Bearer <token>` (from `manyi token --username U`). "
+    'Errors: `{"error": {"code", "message", "fields": {field: [messages]}}}`.',
+    urls_namespace="api-v1",
+    auth=BearerAuth(),
+)
+install_error_handlers(api)
+api.add_decorator(idempotent, mode="view")
+for router in ROUTERS:
+    api.add_router("", router)
+document_idempotency(ROUTERS)

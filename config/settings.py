@@ -1,0 +1,148 @@
+"""Django settings for Manyi. Wiring only: every value can come from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = os.environ.get("MANYI_SECRET_KEY", "manyi-dev-only-insecure-key-change-me")
+DEBUG = _env_bool("MANYI_DEBUG", False)
+ALLOWED_HOSTS = os.environ.get("MANYI_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(
+    ","
+)
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("MANYI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "django_tasks",
+    "django_tasks_db",
+    "manyi.core",
+    "manyi.accounts",
+    "manyi.calendars",
+    "manyi.customers",
+    "manyi.cases",
+    "manyi.audit",
+    "manyi.notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "manyi.core.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "manyi" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "manyi.core.context_processors.manyi",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'manyi.sqlite3'}"),
+        conn_max_age=int(os.environ.get("MANYI_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(str(DATABASES["default"]["NAME"])).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets the web server and the worker use one SQLite file at the same time.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: a dashboard aggregate over 50,000 open cases is planned above
+    # jit_above_cost and spends ~300 ms compiling to run in ~50 ms (docs/benchmarks.md).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:dashboard"
+LOGOUT_REDIRECT_URL = "core:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "manyi" / "static"]
+
+# Background work: Django's tasks API (django-tasks backport). The database backend needs no
+# extra service; a deployment may point MANYI_TASK_BACKEND at a Redis-backed backend instead.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("MANYI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "MANYI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_FILE_PATH = os.environ.get("MANYI_EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("MANYI_FROM_EMAIL", "manyi@localhost")
+EMAIL_HOST = os.environ.get("MANYI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("MANYI_EMAIL_PORT", "25"))
+
+# SMS goes through an adapter; the console backend prints, the file backend appends JSON lines.
+MANYI_SMS_BACKEND = os.environ.get("MANYI_SMS_BACKEND", "manyi.notifications.sms.ConsoleSmsBackend")
+MANYI_SMS_FILE_PATH = os.environ.get("MANYI_SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.jsonl"))
+MANYI_BASE_URL = os.environ.get("MANYI_BASE_URL", "http://127.0.0.1:8000")
+MANYI_SWEEP_BATCH = int(os.environ.get("MANYI_SWEEP_BATCH", "2000"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("MANYI_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,71 @@
+"""The `manyi` console command: a short front for the project's management commands.
+
+`manyi demo`, `manyi import customers FILE`, ... run the `manyi_*` management commands; any
+other Django command (`manyi migrate`, `manyi shell`, `manyi check`) is passed through.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+# `manyi <name>` → management command. Our own commands carry a `manyi_` prefix so they never
+# clash with Django's or a third-party app's.
+COMMANDS: dict[str, str] = {
+    "demo": "manyi_demo",
+    "serve": "manyi_serve",
+    "worker": "manyi_worker",
+    "createorg": "manyi_createorg",
+    "token": "manyi_token",
+    "import": "manyi_import",
+    "migrate": "migrate",
+}
+
+USAGE = """\
+usage: manyi <command> [options]
+
+Manyi (满意): complaint handling and service recovery.
+
+commands:
+  demo [--port N] [--no-serve]      migrate, load the demo data, start web server and worker
+  serve [--port N] [--workers N]    run the web server (gunicorn)
+  worker                            run the background worker and the SLA sweep scheduler
+  migrate                           create or update the database tables
+  createorg --name NAME --admin-username U --admin-password P
+                                    create an organisation and its first admin
+  token --username U                print a new API token for a user
+  import customers FILE             import customers from .csv or .xlsx
+  import cases FILE                 import complaint cases from .csv or .xlsx
+
+Any other Django management command works too (manyi shell, manyi check, ...).
+Run `manyi <command> --help` for the options of a command.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        sys.stdout.write(USAGE)
+        return 0
+    if args[0] == "--version":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            sys.stdout.write(f"manyi {version('manyi')}\n")
+        except PackageNotFoundError:
+            sys.stdout.write("manyi (not installed)\n")
+        return 0
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    command = COMMANDS.get(args[0], args[0])
+
+    from django.core.management import execute_from_command_line
+
+    # prog_name "manyi" makes `--help` read `manyi manyi_import`; our commands override their
+    # parser's prog to `manyi import`.
+    execute_from_command_line(["manyi", command, *args[1:]])
+    return 0
+
+
+if __name__ == "__main__":  # `python -m manyi.cli worker` (how `manyi demo` starts children)
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The background worker: django-tasks-db's worker loop plus a scheduler thread that enqueues
+the SLA sweep every minute.
+
+The scheduler only enqueues; the task runs in whichever worker claims it, so several worker
+processes can run side by side (the sweep itself claims rows, see manyi.cases.sweep).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+from django.db import close_old_connections, connection
+from django.utils.crypto import get_random_string
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_SECONDS = 60.0
+
+
+def uses_database_backend(alias: str = "default") -> bool:
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+
+    return isinstance(task_backends[alias], DatabaseBackend)
+
+
+def schedule_sweep() -> str | None:
+    """Enqueue `sweep_sla` unless one is already waiting to run; return its id, or None when
+    skipped. Skipping keeps a busy or stopped worker from piling up identical sweeps."""
+    from manyi.cases.tasks import sweep_sla
+
+    if uses_database_backend(sweep_sla.backend):
+        from django_tasks_db.models import DBTaskResult
+
+        waiting = (
+            DBTaskResult.objects.ready()
+            .filter(task_path=sweep_sla.module_path, backend_name=sweep_sla.backend)
+            .exists()
+        )
+        if waiting:
+            return None
+    result = sweep_sla.enqueue()
+    return str(result.id)
+
+
+class SweepScheduler(threading.Thread):
+    """Calls `schedule_sweep` at start and then every `interval` seconds until stopped."""
+
+    def __init__(self, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
+        super().__init__(name="manyi-sweep-scheduler", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.ticks = 0
+        self.failures = 0
+        self.last_enqueued: str | None = None
+
+    def tick(self) -> None:
+        close_old_connections()
+        try:
+            self.last_enqueued = schedule_sweep() or self.last_enqueued
+        except Exception:  # a locked or restarting database: try again next minute
+            self.failures += 1
+            log.exception("could not enqueue the SLA sweep")
+        self.ticks += 1
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.is_set():
+                self.tick()
+                self.stopped.wait(self.interval)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def make_db_worker(
+    *,
+    interval: float = 1.0,
+    batch: bool = False,
+    max_tasks: int | None = None,
+    queue_names: list[str] | None = None,
+    backend_name: str = "default",
+) -> Any:
+    """django-tasks-db's Worker, built as its `db_worker` command builds it."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=queue_names or ["default"],
+        interval=interval,
+        batch=batch,
+        backend_name=backend_name,
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
+    )
+
+
+def run_worker(*, interval: float = 1.0, sweep_interval: float = SWEEP_INTERVAL_SECONDS) -> None:
+    """Run until SIGTERM or SIGINT. A task being run is finished first; a second signal stops
+    at once (django-tasks-db's behaviour)."""
+    scheduler = SweepScheduler(sweep_interval)
+    scheduler.start()
+    try:
+        if uses_database_backend():
+            worker = make_db_worker(interval=interval)
+            original = worker.shutdown
+
+            def shutdown(signum: int, frame: FrameType | None) -> None:
+                scheduler.stop()
+                original(signum, frame)
+
+            worker.shutdown = shutdown
+            worker.configure_signals()
+            worker.run()
+        else:
+            # Another backend (Redis, ...) runs tasks in its own workers: only schedule here.
+            stop = threading.Event()
+
+            def on_signal(signum: int, frame: FrameType | None) -> None:
+                stop.set()
+
+            signal.signal(signal.SIGINT, on_signal)
+            signal.signal(signal.SIGTERM, on_signal)
+            while not stop.wait(1.0):
+                pass
+    except SystemExit as e:
+        if e.code not in (0, None):
+            raise
+    finally:
+        scheduler.stop()
+        scheduler.join(timeout=10)

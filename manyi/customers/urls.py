@@ -1,0 +1,12 @@
+from django.urls import path
+
+from manyi.customers import views
+
+app_name = "customers"
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("new/", views.customer_create, name="new"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/assets/add/", views.asset_add, name="asset_add"),
+]
