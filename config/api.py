@@ -6,7 +6,12 @@ from ninja import Router
 from manyi.accounts.api import router as accounts_router
 from manyi.calendars.api import router as calendars_router
 from manyi.cases.api import router as cases_router
+from manyi.cases.api_comms import router as comms_router
 from manyi.cases.api_policies import router as policies_router
+from manyi.cases.api_public import router as public_router
+from manyi.followups.api import router as followups_router
+from manyi.recovery.api import router as recovery_router
+from manyi.recovery.api_guarantees import router as guarantees_router
 from manyi.core.api_idempotency import document_idempotency, idempotent
 from manyi.core.api_support import BearerAuth, ManyiAPI, install_error_handlers
 from manyi.customers.api import router as customers_router
@@ -17,6 +22,11 @@ ROUTERS: tuple[Router, ...] = (
     policies_router,
     customers_router,
     cases_router,
+    comms_router,
+    recovery_router,
+    guarantees_router,
+    followups_router,
+    public_router,
 )
 
 api = ManyiAPI(

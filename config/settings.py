@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "manyi.cases",
     "manyi.audit",
     "manyi.notifications",
+    "manyi.recovery",
+    "manyi.followups",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,8 @@ urlpatterns = [
     path("cases/", include("manyi.cases.urls")),
     path("customers/", include("manyi.customers.urls")),
     path("settings/", include("manyi.accounts.urls")),
+    path("recovery/", include("manyi.recovery.urls")),
+    path("followups/", include("manyi.followups.urls")),
+    path("complain/", include("manyi.cases.public_urls")),
     path("", include("manyi.core.urls")),
 ]

@@ -16,6 +16,11 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     case_prefix = models.CharField(_("case number prefix"), max_length=10, default="TS")
+    # Authority limits per role in yuan: {"agent": "200", ...}; a missing role has none.
+    authority_limits = models.JSONField(_("authority limits by role"), default=dict, blank=True)
+    watch_list_severity = models.CharField(
+        _("lowest severity of a watch-list customer's new case"), max_length=10, default="high"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -40,6 +45,15 @@ class Store(models.Model):
         blank=True,
         related_name="stores",
     )
+    monthly_recovery_budget = models.DecimalField(
+        _("monthly recovery budget (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty: no budget."),
+    )
+    public_intake = models.BooleanField(_("public complaint page open"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -101,6 +115,14 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    authority_limit = models.DecimalField(
+        _("authority limit (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the role's limit."),
+    )
     view_personal_data = models.BooleanField(
         _("may view personal data"),
         null=True,

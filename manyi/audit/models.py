@@ -19,6 +19,13 @@ class EventKind(models.TextChoices):
     SLA = "sla", _("SLA")
     NOTIFIED = "notified", _("Notified")
     IMPORTED = "imported", _("Imported")
+    COMMUNICATED = "communicated", _("Customer contact logged")
+    MESSAGE_SENT = "message_sent", _("Message sent to the customer")
+    RECOVERY = "recovery", _("Recovery action")
+    CHECKLIST = "checklist", _("Checklist")
+    FOLLOWUP = "followup", _("Follow-up")
+    GUARANTEE = "guarantee", _("Guarantee broken")
+    LOST = "lost", _("Customer lost")
 
 
 class AuditEvent(models.Model):

@@ -29,6 +29,19 @@ _EXTRA_LABELS = {
     "automatic": lambda: _("automatic"),
     "sla_policy": lambda: _("SLA policy"),
     "asset": lambda: _("vehicle / asset"),
+    "action_kind": lambda: _("recovery action"),
+    "action_state": lambda: _("state"),
+    "value": lambda: _("value (yuan)"),
+    "principle": lambda: _("principle"),
+    "guarantee": lambda: _("guarantee"),
+    "payout": lambda: _("payout (yuan)"),
+    "result": lambda: _("result"),
+    "satisfaction": lambda: _("satisfaction"),
+    "followup_reason": lambda: _("follow-up reason"),
+    "scheduled_for": lambda: _("call on"),
+    "direction": lambda: _("direction"),
+    "medium": lambda: _("medium"),
+    "message_channel": lambda: _("sent by"),
 }
 _TIME_FIELDS = frozenset({"due_at", "received_at", "birthday", "purchase_date"})
 
@@ -77,7 +90,11 @@ def _choices(name: str) -> Mapping[str, Any] | None:
         SlaMetric,
         Status,
     )
-    from manyi.customers.choices import Gender, SourceChannel, Tier
+    from manyi.cases.choices import Direction, Medium, Outcome, RootCause
+    from manyi.customers.choices import Gender, SourceChannel, SwitchingReason, Tier
+    from manyi.followups.choices import ContactResult, Reason, Satisfaction
+    from manyi.notifications.models import CustomerChannel
+    from manyi.recovery.choices import ActionKind, ActionState, Principle
 
     table: dict[str, Any] = {
         "status": Status,
@@ -91,6 +108,18 @@ def _choices(name: str) -> Mapping[str, Any] | None:
         "gender": Gender,
         "source_channel": SourceChannel,
         "escalation_level": EscalationLevel,
+        "outcome": Outcome,
+        "root_cause": RootCause,
+        "direction": Direction,
+        "medium": Medium,
+        "lost_reason": SwitchingReason,
+        "action_kind": ActionKind,
+        "action_state": ActionState,
+        "principle": Principle,
+        "result": ContactResult,
+        "satisfaction": Satisfaction,
+        "followup_reason": Reason,
+        "message_channel": CustomerChannel,
     }
     enum = table.get(name)
     if enum is None:
@@ -197,9 +226,8 @@ def describe(event: AuditEvent, *, categories: Mapping[int, str] | None = None) 
             "after": v("status", _after(ch, "status")),
         }
     elif kind == EventKind.RESPONDED:
-        title = _("Responded to the customer (%(channel)s)") % {
-            "channel": v("channel", _after(ch, "channel"))
-        }
+        how = v("medium", _after(ch, "medium")) if "medium" in ch else v("channel", _after(ch, "channel"))
+        title = _("Responded to the customer (%(channel)s)") % {"channel": how}
     elif kind == EventKind.COMMENTED:
         title = _("Added an internal note")
     elif kind == EventKind.ASSIGNED:

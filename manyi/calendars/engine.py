@@ -686,3 +686,19 @@ def business_minutes_between(spec: CalendarSpec, start: datetime, end: datetime)
             break
         ordinal += 1
     return acc // _US_PER_MINUTE
+
+
+def working_day_end(spec: CalendarSpec, d: date, *, search_days: int = 400) -> datetime:
+    """The end of the first working day on or after local date ``d``, as an aware instant.
+
+    "Return a message by the end of the next working day" is
+    ``working_day_end(spec, received_date + 1 day)``. A calendar with no working day in
+    ``search_days`` (closed all year) answers the end of ``d`` itself rather than failing."""
+    tz = ZoneInfo(spec.timezone)
+    for offset in range(search_days):
+        day = d + timedelta(days=offset)
+        windows = day_windows(spec, day)
+        if windows:
+            midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+            return (midnight + timedelta(minutes=windows[-1][1])).astimezone(tz)
+    return datetime(d.year, d.month, d.day, tzinfo=tz) + timedelta(days=1)

@@ -120,3 +120,40 @@ class EscalationLevel(models.IntegerChoices):
     OWNER = 0, _("Owner")
     SUPERVISOR = 1, _("Supervisor")
     STORE_MANAGER = 2, _("Store manager")
+
+
+class Outcome(models.TextChoices):
+    """How a resolved complaint ended, from the customer's side."""
+
+    IN_FAVOUR = "in_favour", _("Resolved in the customer's favour")
+    PARTLY = "partly", _("Partly resolved")
+    NOT_RESOLVED = "not_resolved", _("Not resolved")
+    WITHDRAWN = "withdrawn", _("Customer withdrew")
+
+
+class RootCause(models.TextChoices):
+    """Where the failure came from (learn from recovery, DOMAIN.md §3)."""
+
+    PEOPLE = "people", _("People")
+    PROCESS = "process", _("Process")
+    PRODUCT = "product", _("Product")
+    POLICY = "policy", _("Policy")
+    THIRD_PARTY = "third_party", _("Third party")
+    CUSTOMER = "customer", _("Customer")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
+
+
+class Medium(models.TextChoices):
+    """How staff and the customer spoke: the communication log's channels."""
+
+    CALL = "call", _("Call")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    WECHAT = "wechat", _("WeChat")
+    VISIT = "visit", _("Visit")
+    LETTER = "letter", _("Letter")

@@ -9,8 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from manyi.cases.choices import (
     Channel,
     ComplainerType,
+    Direction,
     EscalationLevel,
+    Medium,
     Nature,
+    Outcome,
+    RootCause,
     Severity,
     SlaClockKind,
     SlaEventKind,
@@ -88,6 +92,11 @@ class SlaPolicy(models.Model):
         blank=True,
     )
     warn_at_percent = models.PositiveSmallIntegerField(_("warn at (percent of target)"), default=75)
+    followup_days = models.PositiveSmallIntegerField(
+        _("follow-up call after (days)"),
+        default=7,
+        help_text=_("Calendar days after resolution; 0: no follow-up call."),
+    )
     is_default = models.BooleanField(_("default policy"), default=False)
     active = models.BooleanField(_("active"), default=True)
 
@@ -204,6 +213,12 @@ class Case(models.Model):
     last_responded_at = models.DateTimeField(_("last response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    root_cause = models.CharField(
+        _("root cause"), max_length=20, choices=RootCause.choices, blank=True
+    )
+    root_cause_note = models.TextField(_("root cause note"), blank=True)
+    corrective_action = models.TextField(_("corrective action"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -335,3 +350,81 @@ class SlaEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.metric}:{self.kind}"
+
+
+class Communication(models.Model):
+    """One exchange with the customer about a case: a call, SMS, email, WeChat message, visit or
+    letter, inbound or outbound. Outbound entries are what the customer was told and meet the
+    `first_response` and `next_update` clocks; internal notes live in the timeline instead."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="communications")
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    medium = models.CharField(_("medium"), max_length=10, choices=Medium.choices)
+    content = models.TextField(_("content"))
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Sent by Manyi itself (a guarantee payout notice, a status update), not typed by staff.
+    automatic = models.BooleanField(_("sent automatically"), default=False)
+    template = models.ForeignKey(
+        "cases.ReplyTemplate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("communication")
+        verbose_name_plural = _("communications")
+        indexes = [models.Index(fields=["case", "at"], name="comm_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.direction}:{self.medium}"
+
+
+class ReplyTemplate(models.Model):
+    """A reply macro in Chinese and English with placeholders: {customer_name}, {case_number},
+    {due_at}, {store_name}, {agent_name}."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="reply_templates"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    body_zh = models.TextField(_("Chinese text"))
+    body_en = models.TextField(_("English text"), blank=True)
+    medium = models.CharField(_("medium"), max_length=10, choices=Medium.choices, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="uniq_reply_template")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Attachment(models.Model):
+    """A file attached to a case (photos sent with a public complaint), size- and type-checked."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name

@@ -24,12 +24,16 @@ from manyi.cases.choices import (
     TRANSITIONS,
     Channel,
     ComplainerType,
+    Direction,
     EscalationLevel,
+    Medium,
     Nature,
+    Outcome,
+    RootCause,
     Severity,
     Status,
 )
-from manyi.cases.models import Case, Category
+from manyi.cases.models import Case, Category, Communication, ReplyTemplate
 from manyi.core.db import lock_self
 from manyi.core.errors import ConflictError, DomainError, ValidationFailed
 from manyi.core.models import Counter
@@ -176,6 +180,8 @@ def create_case(
     errors: dict[str, list[str]] = {}
     if store.organisation_id != organisation_id:
         errors["store"] = [_("Unknown store.")]
+    severity = watch_list_severity(customer, severity, store.organisation.watch_list_severity)
+    data["severity"] = severity
     received_at = received_at or now
     if timezone.is_naive(received_at):
         errors["received_at"] = [_("Give the time with its time zone.")]
@@ -234,6 +240,16 @@ def create_case(
     if owner.pk != actor.pk:
         queue_notifications([_assigned_message(case, owner)])
     return case
+
+
+SEVERITY_RANK = {s: i for i, s in enumerate(Severity.values)}
+
+
+def watch_list_severity(customer: Customer, severity: str, floor: str) -> str:
+    """A watch-list customer's new case starts at least at the organisation's `floor`."""
+    if not customer.watch_list or floor not in SEVERITY_RANK or severity not in SEVERITY_RANK:
+        return severity
+    return floor if SEVERITY_RANK[severity] < SEVERITY_RANK[floor] else severity
 
 
 def _assigned_message(case: Case, owner: User) -> Message:
@@ -318,6 +334,21 @@ def _reevaluate(case: Case, *, actor: User | None, now: dt.datetime) -> None:
     )
 
 
+# The communication-log medium of a response recorded through a case channel.
+MEDIUM_FOR_CHANNEL = {
+    Channel.PHONE: Medium.CALL,
+    Channel.WALK_IN: Medium.VISIT,
+    Channel.EMAIL: Medium.EMAIL,
+    Channel.WEB: Medium.EMAIL,
+    Channel.WECHAT: Medium.WECHAT,
+    Channel.LETTER: Medium.LETTER,
+    Channel.SOCIAL_MEDIA: Medium.WECHAT,
+    Channel.SURVEY: Medium.CALL,
+    Channel.REGULATOR: Medium.LETTER,
+    Channel.MANUFACTURER: Medium.CALL,
+}
+
+
 @transaction.atomic
 def respond_to_case(
     *,
@@ -328,35 +359,103 @@ def respond_to_case(
     version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Case:
-    """Record a customer-facing response: it meets `first_response` and restarts `next_update`."""
-    now = now or timezone.now()
-    if not (message or "").strip():
-        raise DomainError(_("Write what the customer was told."), field="message")
+    """Record a customer-facing response: it meets `first_response` and restarts `next_update`.
+
+    The same as logging an outbound communication whose medium follows the case channel."""
     if channel not in Channel.values:
         raise DomainError(_("Not one of the allowed values."), field="channel")
+    entry = log_communication(
+        actor=actor,
+        case=case,
+        direction=Direction.OUTBOUND,
+        medium=MEDIUM_FOR_CHANNEL.get(channel, Medium.CALL),
+        content=message,
+        version=version,
+        now=now,
+        field="message",
+    )
+    return entry.case
+
+
+@transaction.atomic
+def log_communication(
+    *,
+    actor: User | None,
+    case: Case,
+    direction: str,
+    medium: str,
+    content: str,
+    at: dt.datetime | None = None,
+    version: int | None = None,
+    template: ReplyTemplate | None = None,
+    automatic: bool = False,
+    now: dt.datetime | None = None,
+    field: str = "content",
+) -> Communication:
+    """Log a call, SMS, email, WeChat message, visit or letter with the customer.
+
+    An outbound entry typed by staff on an open case is a response: it meets `first_response`,
+    restarts `next_update` and acknowledges a new case. Inbound entries, entries on a resolved
+    or closed case and messages Manyi sent by itself (`automatic`) only go into the log and the
+    timeline."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    text = (content or "").strip()
+    if not text:
+        errors[field] = [_("Write what the customer was told.")] if direction == Direction.OUTBOUND else [_("Write what was said.")]
+    if direction not in Direction.values:
+        errors["direction"] = [_("Not one of the allowed values.")]
+    if medium not in Medium.values:
+        errors["medium"] = [_("Not one of the allowed values.")]
+    at = at or now
+    if timezone.is_naive(at):
+        errors["at"] = [_("Give the time with its time zone.")]
+    elif at > now + dt.timedelta(minutes=5):
+        errors["at"] = [_("This cannot be in the future.")]
+    if errors:
+        raise ValidationFailed(errors)
     current = _locked(case, version)
-    if current.status not in OPEN_STATUSES:
-        raise DomainError(_("Reopen the case before answering it."), field="status")
-    fields: dict[str, Any] = {"last_responded_at": now}
-    if current.first_responded_at is None:
-        fields["first_responded_at"] = now
-    old_status = current.status
-    if current.status == Status.NEW:
-        fields["status"] = Status.ACKNOWLEDGED
-    _bump(current, **fields)
-    book = sla.ClockBook(current, current.sla_policy, now=now)
-    book.customer_heard_from_us()
-    book.save()
+    if template is not None and template.organisation_id != current.organisation_id:
+        raise DomainError(_("Unknown template."), field="template")
+    responds = direction == Direction.OUTBOUND and not automatic and current.is_open
+    if responds:
+        fields: dict[str, Any] = {"last_responded_at": at}
+        if current.first_responded_at is None:
+            fields["first_responded_at"] = at
+        old_status = current.status
+        if current.status == Status.NEW:
+            fields["status"] = Status.ACKNOWLEDGED
+        _bump(current, **fields)
+        book = sla.ClockBook(current, current.sla_policy, now=now)
+        book.customer_heard_from_us()
+        book.save()
+    entry = Communication.objects.create(
+        organisation_id=current.organisation_id,
+        case=current,
+        direction=direction,
+        medium=medium,
+        content=text,
+        at=at,
+        by=actor,
+        automatic=automatic,
+        template=template,
+    )
+    if direction == Direction.OUTBOUND and automatic:
+        kind = EventKind.MESSAGE_SENT
+    elif responds:
+        kind = EventKind.RESPONDED
+    else:
+        kind = EventKind.COMMUNICATED
     record_event(
         organisation_id=current.organisation_id,
-        kind=EventKind.RESPONDED,
+        kind=kind,
         actor=actor,
         case=current,
-        message=message.strip(),
-        changes={"channel": [None, channel]},
+        message=text,
+        changes={"direction": [None, direction], "medium": [None, medium]},
         at=now,
     )
-    if old_status != current.status:
+    if responds and old_status != current.status:
         record_event(
             organisation_id=current.organisation_id,
             kind=EventKind.STATUS,
@@ -365,7 +464,7 @@ def respond_to_case(
             changes={"status": [old_status, current.status]},
             at=now,
         )
-    return current
+    return entry
 
 
 @transaction.atomic
@@ -385,6 +484,41 @@ def comment_on_case(*, actor: User, case: Case, text: str, now: dt.datetime | No
     return current
 
 
+LEARNING_FIELDS = ("outcome", "root_cause", "root_cause_note", "corrective_action")
+
+
+def _learning(
+    current: Case, status: str, given: dict[str, str], *, required: bool
+) -> dict[str, str]:
+    """The outcome and root-cause fields to write when resolving or closing.
+
+    Resolving needs the outcome; closing needs the root-cause category, its note and the
+    corrective action (each may have been given earlier, at resolution). Values given with
+    another status change are kept too."""
+    values = {k: (v or "").strip() for k, v in given.items() if v is not None and v != ""}
+    errors: dict[str, list[str]] = {}
+    if "outcome" in values and values["outcome"] not in Outcome.values:
+        errors["outcome"] = [_("Not one of the allowed values.")]
+    if "root_cause" in values and values["root_cause"] not in RootCause.values:
+        errors["root_cause"] = [_("Not one of the allowed values.")]
+    if required:
+        merged = {k: values.get(k) or getattr(current, k) for k in LEARNING_FIELDS}
+        if status in (Status.RESOLVED, Status.CLOSED) and not merged["outcome"]:
+            errors.setdefault("outcome", [_("Say how the complaint ended.")])
+        if status == Status.CLOSED:
+            if not merged["root_cause"]:
+                errors.setdefault("root_cause", [_("Choose the root cause.")])
+            if not merged["root_cause_note"]:
+                errors["root_cause_note"] = [_("Describe the root cause.")]
+            if not merged["corrective_action"]:
+                errors["corrective_action"] = [
+                    _("Say what will be done so that it does not happen again.")
+                ]
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
 @transaction.atomic
 def change_status(
     *,
@@ -393,9 +527,17 @@ def change_status(
     status: str,
     note: str = "",
     version: int | None = None,
+    outcome: str = "",
+    root_cause: str = "",
+    root_cause_note: str = "",
+    corrective_action: str = "",
+    require_learning: bool = True,
     now: dt.datetime | None = None,
 ) -> Case:
-    """Move a case to `status` if the transition is allowed; clocks pause, resume or stop."""
+    """Move a case to `status` if the transition is allowed; clocks pause, resume or stop.
+
+    Resolving requires the outcome and schedules the follow-up call; closing requires the root
+    cause and the corrective action. `require_learning=False` is for imports of old cases."""
     now = now or timezone.now()
     if status not in Status.values:
         raise DomainError(_("Not one of the allowed values."), field="status")
@@ -412,7 +554,19 @@ def change_status(
         )
     if old in (Status.RESOLVED, Status.CLOSED) and status == Status.IN_PROGRESS:
         return _reopen(current, actor=actor, reason=note, now=now)
-    fields: dict[str, Any] = {"status": status}
+    learned = _learning(
+        current,
+        status,
+        {
+            "outcome": outcome,
+            "root_cause": root_cause,
+            "root_cause_note": root_cause_note,
+            "corrective_action": corrective_action,
+        },
+        required=require_learning,
+    )
+    before_learning = snapshot(current, learned.keys())
+    fields: dict[str, Any] = {"status": status, **learned}
     if status == Status.RESOLVED:
         fields["resolved_at"] = now
     if status == Status.CLOSED:
@@ -432,9 +586,16 @@ def change_status(
         actor=actor,
         case=current,
         message=note,
-        changes={"status": [old, status]},
+        changes={
+            "status": [old, status],
+            **diff(before_learning, snapshot(current, learned.keys())),
+        },
         at=now,
     )
+    if status == Status.RESOLVED:
+        from manyi.followups.services import schedule_case_followup
+
+        schedule_case_followup(case=current, actor=actor, now=now)
     return current
 
 
@@ -442,7 +603,7 @@ def _reopen(case: Case, *, actor: User, reason: str, now: dt.datetime) -> Case:
     if not reason.strip():
         raise DomainError(_("Say why the case is reopened."), field="note")
     old = case.status
-    _bump(case, status=Status.IN_PROGRESS, resolved_at=None, closed_at=None)
+    _bump(case, status=Status.IN_PROGRESS, resolved_at=None, closed_at=None, outcome="")
     book = sla.ClockBook(case, case.sla_policy, now=now)
     book.reopened()
     book.save()
@@ -455,6 +616,9 @@ def _reopen(case: Case, *, actor: User, reason: str, now: dt.datetime) -> Case:
         changes={"status": [old, Status.IN_PROGRESS]},
         at=now,
     )
+    from manyi.followups.services import cancel_case_followups
+
+    cancel_case_followups(case=case, actor=actor, now=now)
     return case
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from manyi.cases import views
 
@@ -10,5 +10,6 @@ urlpatterns = [
     path("new/lookup/", views.customer_lookup, name="lookup"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/clocks/", views.case_clocks, name="clocks"),
+    path("", include("manyi.cases.comm_urls")),
     path("<int:pk>/<slug:action>/", views.case_action, name="action"),
 ]

@@ -41,3 +41,21 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RateHit(models.Model):
+    """Hits of one rate-limit key (`public:ip:1.2.3.4`) in one fixed window (core.ratelimit)."""
+
+    key = models.CharField(max_length=120)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="uniq_rate_window")
+        ]
+        indexes = [models.Index(fields=["window_start"], name="rate_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window_start:%Y-%m-%d %H:%M}={self.count}"

@@ -28,3 +28,16 @@ class AssetKind(models.TextChoices):
     VEHICLE = "vehicle", _("Vehicle")
     DEVICE = "device", _("Device")
     PROPERTY = "property", _("Property")
+
+
+class SwitchingReason(models.TextChoices):
+    """Keaveney's eight reasons customers switch (DOMAIN.md §3)."""
+
+    PRICING = "pricing", _("Pricing")
+    INCONVENIENCE = "inconvenience", _("Inconvenience")
+    CORE_SERVICE_FAILURE = "core_service_failure", _("Core service failure")
+    SERVICE_ENCOUNTER_FAILURE = "service_encounter_failure", _("Service encounter failure")
+    RESPONSE_TO_FAILURE = "response_to_failure", _("Response to failure")
+    COMPETITION = "competition", _("Competition")
+    ETHICAL_PROBLEMS = "ethical_problems", _("Ethical problems")
+    INVOLUNTARY = "involuntary", _("Involuntary switching")

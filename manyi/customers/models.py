@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from manyi.customers.choices import AssetKind, Gender, SourceChannel, Tier
+from manyi.customers.choices import AssetKind, Gender, SourceChannel, SwitchingReason, Tier
 
 
 class Customer(models.Model):
@@ -37,6 +37,11 @@ class Customer(models.Model):
     contact_consent = models.BooleanField(_("consents to be contacted"), default=True)
     watch_list = models.BooleanField(_("on the watch list"), default=False)
     watch_reason = models.CharField(_("watch-list reason"), max_length=300, blank=True)
+    lost_at = models.DateTimeField(_("lost at"), null=True, blank=True)
+    lost_reason = models.CharField(
+        _("switching reason"), max_length=30, choices=SwitchingReason.choices, blank=True
+    )
+    lost_note = models.TextField(_("lost-customer note"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),

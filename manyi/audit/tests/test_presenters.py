@@ -48,7 +48,7 @@ def test_status_change_and_response(agent, case):
     with translation.override("en"):
         (responded,) = [describe(e) for e in events(case, EventKind.RESPONDED)]
         (status,) = [describe(e) for e in events(case, EventKind.STATUS)]
-    assert responded.title == "Responded to the customer (WeChat)"
+    assert responded.title == "Responded to the customer (WeChat)"  # medium follows the channel
     assert responded.body == "已致电客户" and responded.kind == "responded"
     assert status.title == "Changed the status from New to Acknowledged"
 
