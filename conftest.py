@@ -27,7 +27,7 @@ def at(*args: int) -> dt.datetime:
 
 
 @pytest.fixture(autouse=True)
-def _memory_backends(settings: Any) -> None:
+def _memory_backends(settings: Any, tmp_path: Any) -> None:
     # Tests create many users; the production hasher would spend most of the run hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -37,6 +37,7 @@ def _memory_backends(settings: Any) -> None:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     from manyi.notifications.sms import MemorySmsBackend
 
     MemorySmsBackend.outbox.clear()
@@ -124,3 +125,11 @@ def other_org(db: Any) -> dict[str, Any]:
         summary="别的组织的投诉",
     )
     return {"org": org2, "store": store, "user": user, "customer": cust, "case": case}
+
+
+@pytest.fixture(autouse=True)
+def _memory_wechat(settings: Any) -> None:
+    settings.MANYI_WECHAT_BACKEND = "manyi.notifications.wechat.MemoryWeChatBackend"
+    from manyi.notifications.wechat import MemoryWeChatBackend
+
+    MemoryWeChatBackend.outbox.clear()

@@ -148,3 +148,34 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MANYI_LOG_LEVEL", "WARNING")},
 }
+
+# --- Customer messages by WeChat (issue 3) ---------------------------------------------------
+# WeChat goes through an adapter (manyi.notifications.wechat.WeChatBackend); a real Official
+# Account backend implements it. Console prints, file appends JSON lines, memory is for tests.
+MANYI_WECHAT_BACKEND = os.environ.get(
+    "MANYI_WECHAT_BACKEND", "manyi.notifications.wechat.ConsoleWeChatBackend"
+)
+MANYI_WECHAT_FILE_PATH = os.environ.get(
+    "MANYI_WECHAT_FILE_PATH", str(BASE_DIR / "var" / "wechat.jsonl")
+)
+# --- end customer messages --------------------------------------------------------------------
+
+# === Public complaint page, uploads and rate limits (issue 3, manyi/cases/public_*.py) ===
+# Uploaded files (photos of public complaints). MEDIA_ROOT must NOT be served by the web
+# server: attachments are only downloaded by staff through the login-required, scoped view
+# (manyi.cases.public_views.attachment_download); MEDIA_URL is therefore never routed.
+MEDIA_ROOT = Path(os.environ.get("MANYI_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media/"
+# Photos of one public complaint: how many, and the size of each (bytes).
+MANYI_UPLOAD_MAX_FILES = int(os.environ.get("MANYI_UPLOAD_MAX_FILES", "3"))
+MANYI_UPLOAD_MAX_BYTES = int(os.environ.get("MANYI_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+# Submissions per client IP and per phone number, and status look-ups per IP, in a fixed
+# window of MANYI_PUBLIC_RATE_WINDOW seconds (counters in core.RateHit, shared by every
+# process; manyi.core.ratelimit).
+MANYI_PUBLIC_RATE_WINDOW = int(os.environ.get("MANYI_PUBLIC_RATE_WINDOW", "3600"))
+MANYI_PUBLIC_RATE_PER_IP = int(os.environ.get("MANYI_PUBLIC_RATE_PER_IP", "10"))
+MANYI_PUBLIC_RATE_PER_PHONE = int(os.environ.get("MANYI_PUBLIC_RATE_PER_PHONE", "3"))
+MANYI_PUBLIC_LOOKUP_RATE_PER_IP = int(os.environ.get("MANYI_PUBLIC_LOOKUP_RATE_PER_IP", "20"))
+# The client's IP is REMOTE_ADDR unless this is on; then it is the first X-Forwarded-For
+# entry. Turn it on only behind a reverse proxy that overwrites that header.
+MANYI_TRUST_X_FORWARDED_FOR = _env_bool("MANYI_TRUST_X_FORWARDED_FOR", False)

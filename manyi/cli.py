@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "createorg": "manyi_createorg",
     "token": "manyi_token",
     "import": "manyi_import",
+    "followups": "manyi_followups",
     "migrate": "migrate",
 }
 
@@ -37,6 +38,8 @@ commands:
   token --username U                print a new API token for a user
   import customers FILE             import customers from .csv or .xlsx
   import cases FILE                 import complaint cases from .csv or .xlsx
+  followups due [--date D] [--org NAME]
+                                    print the follow-up calls due per person
 
 Any other Django management command works too (manyi shell, manyi check, ...).
 Run `manyi <command> --help` for the options of a command.

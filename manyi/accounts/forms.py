@@ -48,6 +48,24 @@ class StoreForm(forms.Form):
         self.fields["calendar"].queryset = selectors.org_calendars(admin)  # type: ignore[attr-defined]
 
 
+class OrganisationForm(forms.Form):
+    """Organisation-wide settings."""
+
+    watch_list_severity = forms.ChoiceField(
+        label=_("Lowest severity of a watch-list customer's new case"),
+        help_text=_(
+            "A complaint from a customer on the watch list starts at least at this severity; "
+            "a higher severity chosen at intake is kept."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from manyi.cases.choices import Severity
+
+        super().__init__(*args, **kwargs)
+        self.fields["watch_list_severity"].choices = Severity.choices  # type: ignore[attr-defined]
+
+
 class TeamChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.store} · {obj.name}"

@@ -40,6 +40,9 @@ def create_organisation(
     calendar = BusinessCalendar.objects.create(organisation=org, name=_("Standard hours"))
     install_default_categories(org)
     install_default_policies(org)
+    from manyi.cases.comm_services import ensure_default_reply_templates
+
+    ensure_default_reply_templates(organisation=org)
     store = Store.objects.create(
         organisation=org, name=_("Head office"), code="HQ", calendar=calendar
     )

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from manyi.accounts.choices import Role
 from manyi.accounts.models import Organisation, Store, Team, User
 from manyi.accounts.services import create_staff
+from manyi.audit.models import EventKind
+from manyi.audit.services import record_event
 from manyi.calendars.models import BusinessCalendar
 from manyi.core.errors import ValidationFailed
 
@@ -50,6 +52,31 @@ def update_store(*, store: Store, name: str, code: str, calendar: BusinessCalend
     store.name, store.code, store.calendar = name, code, calendar
     store.save(update_fields=["name", "code", "calendar"])
     return store
+
+
+@transaction.atomic
+def update_organisation_settings(
+    *, actor: User, organisation: Organisation, watch_list_severity: str
+) -> Organisation:
+    """Organisation-wide settings: the lowest severity a watch-list customer's new case
+    starts at."""
+    from manyi.cases.choices import Severity
+
+    if watch_list_severity not in Severity.values:
+        raise ValidationFailed({"watch_list_severity": [_("Not one of the allowed values.")]})
+    current = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before = current.watch_list_severity
+    if before == watch_list_severity:
+        return current
+    current.watch_list_severity = watch_list_severity
+    current.save(update_fields=["watch_list_severity"])
+    record_event(
+        organisation_id=current.pk,
+        kind=EventKind.CHANGED,
+        actor=actor,
+        changes={"watch_list_severity": [before, watch_list_severity]},
+    )
+    return current
 
 
 def _check_links(

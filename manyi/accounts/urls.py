@@ -6,6 +6,7 @@ from manyi.calendars import views as calendar_views
 app_name = "accounts"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("organisation/", views.organisation_edit, name="organisation"),
     path("stores/", views.store_list, name="stores"),
     path("stores/new/", views.store_create, name="store_new"),
     path("stores/<int:pk>/edit/", views.store_edit, name="store_edit"),

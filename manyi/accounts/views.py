@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from manyi.accounts import selectors
 from manyi.accounts.decorators import admin_of, org_admin_required
 from manyi.accounts.forms import (
+    OrganisationForm,
     StaffCreateForm,
     StaffEditForm,
     StaffFilterForm,
@@ -20,7 +21,12 @@ from manyi.accounts.forms import (
 )
 from manyi.accounts.formtools import apply_domain_error
 from manyi.accounts.services import create_store
-from manyi.accounts.staff_services import create_staff_member, update_staff, update_store
+from manyi.accounts.staff_services import (
+    create_staff_member,
+    update_organisation_settings,
+    update_staff,
+    update_store,
+)
 from manyi.calendars.services import missing_official_years
 from manyi.core.errors import DomainError
 
@@ -30,6 +36,8 @@ STAFF_PAGE_SIZE = 50
 @org_admin_required
 def index(request: HttpRequest) -> HttpResponse:
     admin = admin_of(request)
+    organisation = admin.organisation
+    assert organisation is not None
     calendars = list(selectors.org_calendars(admin))
     warnings = [(c, years) for c in calendars if (years := missing_official_years(c))]
     context = {
@@ -39,8 +47,40 @@ def index(request: HttpRequest) -> HttpResponse:
         "policy_count": selectors.org_policies(admin).filter(active=True).count(),
         "calendar_count": len(calendars),
         "calendar_warnings": warnings,
+        "watch_list_severity": _severity_label(organisation.watch_list_severity),
     }
     return render(request, "accounts/index.html", context)
+
+
+def _severity_label(value: str) -> str:
+    from manyi.cases.choices import Severity
+
+    return str(Severity(value).label) if value in Severity.values else value
+
+
+@org_admin_required
+def organisation_edit(request: HttpRequest) -> HttpResponse:
+    """Organisation-wide settings (the watch-list severity)."""
+    admin = admin_of(request)
+    organisation = admin.organisation
+    assert organisation is not None
+    initial = {"watch_list_severity": organisation.watch_list_severity}
+    form = OrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_organisation_settings(
+                actor=admin,
+                organisation=organisation,
+                watch_list_severity=form.cleaned_data["watch_list_severity"],
+            )
+        except DomainError as e:
+            apply_domain_error(form, e)
+        else:
+            messages.success(request, _("Organisation settings saved."))
+            return redirect("accounts:organisation")
+    return render(
+        request, "accounts/organisation_form.html", {"form": form, "organisation": organisation}
+    )
 
 
 @org_admin_required

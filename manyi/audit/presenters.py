@@ -225,6 +225,7 @@ def describe(event: AuditEvent, *, categories: Mapping[int, str] | None = None) 
             "before": v("status", _before(ch, "status")),
             "after": v("status", _after(ch, "status")),
         }
+        details = [_change(k, ch[k], categories) for k in ch if k != "status"]
     elif kind == EventKind.RESPONDED:
         how = v("medium", _after(ch, "medium")) if "medium" in ch else v("channel", _after(ch, "channel"))
         title = _("Responded to the customer (%(channel)s)") % {"channel": how}

@@ -318,7 +318,9 @@ def respond(request: HttpRequest, case_id: int, payload: RespondIn) -> dict[str,
 @router.post("/cases/{case_id}/status", response=CaseDetail, summary="Change the status")
 def set_status(request: HttpRequest, case_id: int, payload: StatusIn) -> dict[str, Any]:
     """Allowed transitions only; `in_progress` on a resolved or closed case reopens it (give
-    a `note`). Waiting statuses pause the clocks."""
+    a `note`; the outcome is cleared). Waiting statuses pause the clocks. Resolving needs the
+    `outcome`; closing needs `root_cause`, `root_cause_note` and `corrective_action` unless
+    the case has them already — otherwise 422 with the missing fields."""
     user = user_of(request)
     services.change_status(
         actor=user,
@@ -326,6 +328,10 @@ def set_status(request: HttpRequest, case_id: int, payload: StatusIn) -> dict[st
         status=payload.status,
         note=payload.note,
         version=payload.version,
+        outcome=payload.outcome or "",
+        root_cause=payload.root_cause or "",
+        root_cause_note=payload.root_cause_note,
+        corrective_action=payload.corrective_action,
     )
     return _detail(user, case_id)
 

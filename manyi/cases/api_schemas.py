@@ -9,7 +9,15 @@ from ninja import Field, Schema
 
 from manyi.accounts.models import User
 from manyi.audit.models import AuditEvent
-from manyi.cases.choices import Channel, ComplainerType, Nature, Severity, Status
+from manyi.cases.choices import (
+    Channel,
+    ComplainerType,
+    Nature,
+    Outcome,
+    RootCause,
+    Severity,
+    Status,
+)
 from manyi.cases.models import Case, CaseSla, Category
 from manyi.cases.sla import live_clocks
 from manyi.core.api_support import Input, Output, StoreRef, UserRef, local
@@ -134,9 +142,26 @@ class RespondIn(Input):
 
 
 class StatusIn(Input):
+    """Resolving needs `outcome`; closing needs `root_cause`, `root_cause_note` and
+    `corrective_action` (each may have been given earlier, e.g. at resolution)."""
+
     status: Status
     note: str = Field("", description="Required when reopening a resolved or closed case.")
     version: int | None = None
+    outcome: Outcome | None = Field(
+        None, description="How the complaint ended; required when resolving."
+    )
+    root_cause: RootCause | None = Field(
+        None, description="Where the failure came from; required when closing."
+    )
+    root_cause_note: str = Field(
+        "", max_length=5000, description="What went wrong; required when closing."
+    )
+    corrective_action: str = Field(
+        "",
+        max_length=5000,
+        description="What will be done so that it does not happen again; required when closing.",
+    )
 
 
 class AssignIn(Input):
@@ -243,6 +268,10 @@ class CaseDetail(CaseItem):
     last_responded_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    outcome: Outcome | None = Field(description="How the complaint ended (set when resolved).")
+    root_cause: RootCause | None = Field(description="Where the failure came from.")
+    root_cause_note: str
+    corrective_action: str
     created_at: dt.datetime
     updated_at: dt.datetime
     sla: list[SlaOut]
@@ -347,6 +376,10 @@ def case_detail(
             "last_responded_at": local(case.last_responded_at, tz),
             "resolved_at": local(case.resolved_at, tz),
             "closed_at": local(case.closed_at, tz),
+            "outcome": case.outcome or None,
+            "root_cause": case.root_cause or None,
+            "root_cause_note": case.root_cause_note,
+            "corrective_action": case.corrective_action,
             "created_at": local(case.created_at, tz),
             "updated_at": local(case.updated_at, tz),
             "sla": sla,

@@ -14,6 +14,8 @@ from manyi.cases.choices import (
     Channel,
     ComplainerType,
     Nature,
+    Outcome,
+    RootCause,
     Severity,
     Status,
 )
@@ -220,6 +222,10 @@ class NoteForm(VersionedForm):
 
 
 class StatusForm(VersionedForm):
+    """Change the status. Resolving asks how the complaint ended; closing asks for the root
+    cause and the corrective action (learn from every case). The service decides what is
+    required, so its field errors appear next to these fields."""
+
     action = "status"
     status = forms.ChoiceField(label=_("New status"))
     note = forms.CharField(
@@ -228,9 +234,35 @@ class StatusForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when reopening: say why."),
     )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        required=False,
+        help_text=_("Required when resolving: how did the complaint end for the customer?"),
+    )
+    root_cause = forms.ChoiceField(
+        label=_("Root cause"),
+        required=False,
+        help_text=_("Required when closing: where did the failure come from?"),
+    )
+    root_cause_note = forms.CharField(
+        label=_("Root cause note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when closing: what exactly went wrong."),
+    )
+    corrective_action = forms.CharField(
+        label=_("Corrective action"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when closing: what will be done so that it does not happen again."),
+    )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        initial = dict(kwargs.pop("initial", None) or {})
+        # What is already on the case (given at resolution) is shown and need not be retyped.
+        for name in ("outcome", "root_cause", "root_cause_note", "corrective_action"):
+            initial.setdefault(name, getattr(case, name))
+        super().__init__(*args, initial=initial, **kwargs)
         allowed = TRANSITIONS.get(case.status, frozenset())
         reopening = case.status in (Status.RESOLVED, Status.CLOSED)
         choices = []
@@ -240,7 +272,19 @@ class StatusForm(VersionedForm):
                     label = _("Reopen (back to in progress)")
                 choices.append((value, label))
         _choice(self, "status").choices = choices
+        _choice(self, "outcome").choices = _blank(Outcome.choices)
+        _choice(self, "root_cause").choices = _blank(RootCause.choices)
         self.reopening = reopening
+        self.can_resolve = Status.RESOLVED in allowed
+        self.can_close = Status.CLOSED in allowed
+
+    def learning(self) -> dict[str, str]:
+        """The outcome and root-cause fields as the service takes them."""
+        d = self.cleaned_data
+        return {
+            name: d.get(name) or ""
+            for name in ("outcome", "root_cause", "root_cause_note", "corrective_action")
+        }
 
 
 class TransferForm(VersionedForm):

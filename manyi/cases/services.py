@@ -373,6 +373,7 @@ def respond_to_case(
         version=version,
         now=now,
         field="message",
+        require_open=True,
     )
     return entry.case
 
@@ -391,6 +392,7 @@ def log_communication(
     automatic: bool = False,
     now: dt.datetime | None = None,
     field: str = "content",
+    require_open: bool = False,
 ) -> Communication:
     """Log a call, SMS, email, WeChat message, visit or letter with the customer.
 
@@ -415,6 +417,8 @@ def log_communication(
     if errors:
         raise ValidationFailed(errors)
     current = _locked(case, version)
+    if require_open and not current.is_open:
+        raise DomainError(_("Reopen the case before answering it."), field="status")
     if template is not None and template.organisation_id != current.organisation_id:
         raise DomainError(_("Unknown template."), field="template")
     responds = direction == Direction.OUTBOUND and not automatic and current.is_open

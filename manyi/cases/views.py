@@ -245,7 +245,12 @@ def _run(form: Any, action: str, case: Case, user: User) -> Case:
         return services.comment_on_case(actor=user, case=case, text=d["text"])
     if action == "status":
         return services.change_status(
-            actor=user, case=case, status=d["status"], note=d["note"], version=version
+            actor=user,
+            case=case,
+            status=d["status"],
+            note=d["note"],
+            version=version,
+            **form.learning(),
         )
     if action == "transfer":
         return services.assign_case(

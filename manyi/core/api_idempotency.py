@@ -130,8 +130,8 @@ def document_idempotency(routers: Iterable[Router]) -> None:
     for router in routers:
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
-                if "POST" not in operation.methods:
-                    continue
+                if "POST" not in operation.methods or operation.auth_param is None:
+                    continue  # public operations have no user to key the replay on
                 extra = dict(operation.openapi_extra or {})
                 params = list(extra.get("parameters", []))
                 if IDEMPOTENCY_PARAMETER not in params:

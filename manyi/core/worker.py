@@ -1,5 +1,5 @@
 """The background worker: django-tasks-db's worker loop plus a scheduler thread that enqueues
-the SLA sweep every minute.
+the SLA sweep and the follow-up sweep (overdue calls and messages) every minute.
 
 The scheduler only enqueues; the task runs in whichever worker claims it, so several worker
 processes can run side by side (the sweep itself claims rows, see manyi.cases.sweep).
@@ -28,27 +28,50 @@ def uses_database_backend(alias: str = "default") -> bool:
     return isinstance(task_backends[alias], DatabaseBackend)
 
 
-def schedule_sweep() -> str | None:
-    """Enqueue `sweep_sla` unless one is already waiting to run; return its id, or None when
+def _enqueue_unless_waiting(task: Any) -> str | None:
+    """Enqueue `task` unless one is already waiting to run; return its id, or None when
     skipped. Skipping keeps a busy or stopped worker from piling up identical sweeps."""
-    from manyi.cases.tasks import sweep_sla
-
-    if uses_database_backend(sweep_sla.backend):
+    if uses_database_backend(task.backend):
         from django_tasks_db.models import DBTaskResult
 
         waiting = (
             DBTaskResult.objects.ready()
-            .filter(task_path=sweep_sla.module_path, backend_name=sweep_sla.backend)
+            .filter(task_path=task.module_path, backend_name=task.backend)
             .exists()
         )
         if waiting:
             return None
-    result = sweep_sla.enqueue()
+    result = task.enqueue()
     return str(result.id)
 
 
+def schedule_sweep() -> str | None:
+    """Enqueue `sweep_sla` unless one is already waiting to run; return its id, or None when
+    skipped."""
+    from manyi.cases.tasks import sweep_sla
+
+    return _enqueue_unless_waiting(sweep_sla)
+
+
+def schedule_followup_sweep() -> str | None:
+    """Enqueue `flag_overdue_followups` (overdue follow-up calls and unreturned phone
+    messages) unless one is already waiting to run."""
+    from manyi.followups.tasks import flag_overdue_followups
+
+    return _enqueue_unless_waiting(flag_overdue_followups)
+
+
+def schedule_guarantee_detection() -> str | None:
+    """Enqueue `detect_guarantee_breaches` unless one is already waiting to run. Scheduled
+    after the two sweeps, so a breach or missed call they find is paid in the same minute."""
+    from manyi.recovery.tasks import detect_guarantee_breaches
+
+    return _enqueue_unless_waiting(detect_guarantee_breaches)
+
+
 class SweepScheduler(threading.Thread):
-    """Calls `schedule_sweep` at start and then every `interval` seconds until stopped."""
+    """Calls `schedule_sweep` and `schedule_followup_sweep` at start and then every `interval`
+    seconds until stopped."""
 
     def __init__(self, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
         super().__init__(name="manyi-sweep-scheduler", daemon=True)
@@ -65,6 +88,19 @@ class SweepScheduler(threading.Thread):
         except Exception:  # a locked or restarting database: try again next minute
             self.failures += 1
             log.exception("could not enqueue the SLA sweep")
+        try:
+            schedule_followup_sweep()
+        except Exception:  # as above; the follow-up sweep is independent of the SLA sweep
+            self.failures += 1
+            log.exception("could not enqueue the follow-up sweep")
+        try:
+            schedule_guarantee_detection()
+        except Exception:  # as above
+            self.failures += 1
+            log.exception("could not enqueue the guarantee breach detection")
+        from manyi.notifications.customer import schedule_outbox_sweep  # customer messages
+
+        schedule_outbox_sweep()  # logs its own failures
         self.ticks += 1
 
     def run(self) -> None:

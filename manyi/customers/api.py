@@ -24,10 +24,16 @@ from manyi.core.scoping import (
     staff_for,
     stores_for,
 )
-from manyi.customers.choices import AssetKind, Gender, SourceChannel, Tier
+from manyi.customers.choices import AssetKind, Gender, SourceChannel, SwitchingReason, Tier
 from manyi.customers.models import Asset, Customer
 from manyi.customers.search import full_phone, phone_condition
-from manyi.customers.services import add_asset, create_customer, update_customer
+from manyi.customers.services import (
+    add_asset,
+    create_customer,
+    mark_customer_lost,
+    unmark_customer_lost,
+    update_customer,
+)
 
 router = Router(tags=["customers"])
 
@@ -49,6 +55,10 @@ class CustomerItem(Output):
     tier: Tier
     store: int
     watch_list: bool
+    lost_reason: SwitchingReason | None = Field(
+        description="Why the customer left (Keaveney's switching reasons); null: not lost."
+    )
+    lost_at: dt.datetime | None
     version: int
 
 
@@ -71,6 +81,7 @@ class CustomerDetail(CustomerItem):
     tags: list[str]
     contact_consent: bool
     watch_reason: str
+    lost_note: str
     owner: UserRef | None
     notes: str
     assets: list[AssetOut]
@@ -119,6 +130,12 @@ class AssetIn(Input):
     mileage: int | None = Field(None, ge=0)
 
 
+class LostIn(Input):
+    reason: SwitchingReason = Field(description="Why the customer left.")
+    note: str = Field("", max_length=2000, description="What the customer said, where they went.")
+    version: int | None = Field(None, description="The customer version you read.")
+
+
 class CustomerFilters(Schema):
     q: str | None = Field(
         None,
@@ -128,6 +145,8 @@ class CustomerFilters(Schema):
     )
     store: int | None = None
     watch_list: bool | None = None
+    lost: bool | None = Field(None, description="true: lost customers only; false: the others.")
+    lost_reason: SwitchingReason | None = None
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000)
 
@@ -152,6 +171,8 @@ def customer_item(c: Customer, viewer: User) -> dict[str, Any]:
         "tier": c.tier,
         "store": c.store_id,
         "watch_list": c.watch_list,
+        "lost_reason": c.lost_reason or None,
+        "lost_at": local(c.lost_at, getattr(c, "store_tz", None)),
         "version": c.version,
     }
 
@@ -172,6 +193,7 @@ def customer_detail(c: Customer, viewer: User) -> dict[str, Any]:
             "tags": c.tags or [],
             "contact_consent": c.contact_consent,
             "watch_reason": c.watch_reason,
+            "lost_note": c.lost_note,
             "owner": user_ref(c.owner),
             "notes": c.notes,
             "assets": [asset_out(a) for a in c.assets.all()],
@@ -229,6 +251,12 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> dic
         qs = qs.filter(store_id=filters.store)
     if filters.watch_list is not None:
         qs = qs.filter(watch_list=filters.watch_list)
+    if filters.lost is True:
+        qs = qs.exclude(lost_reason="")
+    elif filters.lost is False:
+        qs = qs.filter(lost_reason="")
+    if filters.lost_reason is not None:
+        qs = qs.filter(lost_reason=filters.lost_reason)
     qs = qs.order_by("name", "id")
     rows, total, exact = page(qs, limit=filters.limit, offset=filters.offset)
     return {
@@ -290,6 +318,37 @@ def add_customer_asset(
     customer = get_or_404(customers_for(user), customer_id)
     asset = add_asset(actor=user, customer=customer, **payload.model_dump())
     return Status(201, asset_out(asset))
+
+
+@router.post(
+    "/customers/{customer_id}/lost", response=CustomerDetail, summary="Mark a customer as lost"
+)
+def mark_lost(request: HttpRequest, customer_id: int, payload: LostIn) -> dict[str, Any]:
+    """Record why the customer left; marking again corrects the reason and the note. The
+    customer's timeline shows it."""
+    user = user_of(request)
+    customer = get_or_404(customers_for(user), customer_id)
+    mark_customer_lost(
+        actor=user,
+        customer=customer,
+        reason=payload.reason,
+        note=payload.note,
+        version=payload.version,
+    )
+    return customer_detail(get_or_404(detail_qs(user), customer_id), user)
+
+
+@router.delete(
+    "/customers/{customer_id}/lost",
+    response=CustomerDetail,
+    summary="The customer came back: clear the lost mark",
+)
+def unmark_lost(request: HttpRequest, customer_id: int, note: str = "") -> dict[str, Any]:
+    """422 if the customer is not marked as lost."""
+    user = user_of(request)
+    customer = get_or_404(customers_for(user), customer_id)
+    unmark_customer_lost(actor=user, customer=customer, note=note[:2000])
+    return customer_detail(get_or_404(detail_qs(user), customer_id), user)
 
 
 @router.get(

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from manyi.accounts.models import Store, User
 from manyi.core.scoping import staff_for, stores_for
-from manyi.customers.choices import AssetKind, Gender, SourceChannel, Tier
+from manyi.customers.choices import AssetKind, Gender, SourceChannel, SwitchingReason, Tier
 from manyi.customers.models import Customer
 from manyi.customers.selectors import CustomerFilters
 
@@ -49,6 +49,12 @@ class CustomerFilterForm(forms.Form):
     )
     tag = forms.CharField(label=_("Tag"), required=False)
     watch_list = forms.BooleanField(label=_("Watch list only"), required=False)
+    lost = forms.BooleanField(label=_("Lost customers only"), required=False)
+    lost_reason = forms.ChoiceField(
+        label=_("Why lost"),
+        required=False,
+        choices=[("", _("Any reason")), *SwitchingReason.choices],
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -68,6 +74,8 @@ class CustomerFilterForm(forms.Form):
             store_id=store.pk if store is not None else None,
             watch_list=bool(data.get("watch_list")),
             tag=data.get("tag") or "",
+            lost=bool(data.get("lost")),
+            lost_reason=data.get("lost_reason") or "",
         )
 
 
@@ -181,3 +189,35 @@ class AssetForm(forms.Form):
     )
     purchase_date = forms.DateField(label=_("Purchase date"), required=False, widget=DateInput())
     mileage = forms.IntegerField(label=_("Mileage (km)"), required=False, min_value=0)
+
+
+class LostForm(forms.Form):
+    """Mark a customer as lost with Keaveney's switching reason."""
+
+    reason = forms.ChoiceField(
+        label=_("Why the customer left"),
+        choices=[("", "—"), *SwitchingReason.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the customer said, where they went."),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_lost_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ComeBackForm(forms.Form):
+    """Clear the lost mark: the customer came back."""
+
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_back_%s")
+        super().__init__(*args, **kwargs)

@@ -24,6 +24,8 @@ class CustomerFilters:
     store_id: int | None = None
     watch_list: bool = False
     tag: str = ""
+    lost: bool = False
+    lost_reason: str = ""
 
 
 def _search(qs: QuerySet[Customer], q: str, user: User) -> QuerySet[Customer]:
@@ -61,6 +63,10 @@ def customer_list(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]
         qs = qs.filter(store_id=filters.store_id)
     if filters.watch_list:
         qs = qs.filter(watch_list=True)
+    if filters.lost_reason:
+        qs = qs.filter(lost_reason=filters.lost_reason)
+    elif filters.lost:
+        qs = qs.exclude(lost_reason="")
     if filters.tag.strip():
         qs = qs.filter(_has_tag(filters.tag.strip()))
     return qs.annotate(

@@ -6,13 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manyi.accounts.models import Store, User
 from manyi.audit.models import EventKind
 from manyi.audit.services import diff, record_event, snapshot
 from manyi.core.errors import ConflictError, DomainError, ValidationFailed
-from manyi.customers.choices import AssetKind, Gender, SourceChannel, Tier
+from manyi.customers.choices import AssetKind, Gender, SourceChannel, SwitchingReason, Tier
 from manyi.customers.models import Asset, Customer
 from manyi.customers.validation import normalise_phone, validate_vin
 
@@ -221,3 +222,88 @@ def add_asset(
         changes={"asset": [None, str(asset)]},
     )
     return asset
+
+
+def _locked_customer(customer: Customer, version: int | None) -> Customer:
+    current = Customer.objects.select_for_update().get(pk=customer.pk)
+    if version is not None and current.version != version:
+        raise ConflictError(
+            _("Someone else saved this customer after you opened it. Reload and try again.")
+        )
+    return current
+
+
+@transaction.atomic
+def mark_customer_lost(
+    *,
+    actor: User | None,
+    customer: Customer,
+    reason: str,
+    note: str = "",
+    version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Customer:
+    """Record that the customer left, with one of Keaveney's eight switching reasons (learn
+    from lost customers, DOMAIN.md §3). Marking again corrects the reason and the note; the
+    date the customer was lost stays."""
+    now = now or timezone.now()
+    if reason not in SwitchingReason.values:
+        message = (
+            _("Choose why the customer left.")
+            if not reason
+            else _("Not one of the allowed values.")
+        )
+        raise DomainError(message, field="reason")
+    note = (note or "").strip()
+    current = _locked_customer(customer, version)
+    before = current.lost_reason or None
+    if before == reason and current.lost_note == note:
+        return current
+    current.lost_reason = reason
+    current.lost_note = note
+    if current.lost_at is None:
+        current.lost_at = now
+    current.version += 1
+    current.save(update_fields=["lost_reason", "lost_note", "lost_at", "version", "updated_at"])
+    record_event(
+        organisation_id=current.organisation_id,
+        kind=EventKind.LOST,
+        actor=actor,
+        customer=current,
+        message=note,
+        changes={"lost_reason": [before, reason]},
+        at=now,
+    )
+    return current
+
+
+@transaction.atomic
+def unmark_customer_lost(
+    *,
+    actor: User | None,
+    customer: Customer,
+    note: str = "",
+    version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Customer:
+    """The customer came back (or was marked lost by mistake): clear the switching reason."""
+    now = now or timezone.now()
+    current = _locked_customer(customer, version)
+    if not current.lost_reason and current.lost_at is None:
+        raise DomainError(_("The customer is not marked as lost."), field="reason")
+    before = current.lost_reason or None
+    current.lost_reason = ""
+    current.lost_note = ""
+    current.lost_at = None
+    current.version += 1
+    current.save(update_fields=["lost_reason", "lost_note", "lost_at", "version", "updated_at"])
+    record_event(
+        organisation_id=current.organisation_id,
+        kind=EventKind.CHANGED,
+        actor=actor,
+        customer=current,
+        message=(note or "").strip(),
+        changes={"lost_reason": [before, None]},
+        at=now,
+    )
+    return current

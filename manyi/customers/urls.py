@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/assets/add/", views.asset_add, name="asset_add"),
+    path("<int:pk>/lost/", views.customer_lost, name="lost"),
+    path("<int:pk>/lost/clear/", views.customer_back, name="lost_clear"),
 ]

@@ -18,7 +18,13 @@ from manyi.accounts.formtools import apply_domain_error, is_htmx
 from manyi.accounts.models import User
 from manyi.core.errors import DomainError
 from manyi.customers import selectors, services
-from manyi.customers.forms import AssetForm, CustomerFilterForm, CustomerForm
+from manyi.customers.forms import (
+    AssetForm,
+    ComeBackForm,
+    CustomerFilterForm,
+    CustomerForm,
+    LostForm,
+)
 from manyi.customers.models import Customer
 from manyi.customers.timeline import timeline_entries
 
@@ -46,10 +52,21 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(
-    request: HttpRequest, customer: Customer, *, asset_form: AssetForm | None = None
+    request: HttpRequest,
+    customer: Customer,
+    *,
+    asset_form: AssetForm | None = None,
+    lost_form: LostForm | None = None,
+    back_form: ComeBackForm | None = None,
 ) -> dict[str, Any]:
     user = _user(request)
+    initial = {"version": customer.version}
+    if lost_form is None:
+        initial_lost = {**initial, "reason": customer.lost_reason, "note": customer.lost_note}
+        lost_form = LostForm(initial=initial_lost)
     return {
+        "lost_form": lost_form,
+        "back_form": back_form or ComeBackForm(initial=initial),
         "customer": customer,
         "assets": selectors.customer_assets(customer),
         "cases": selectors.customer_cases(user=user, customer=customer),
@@ -135,4 +152,53 @@ def asset_add(request: HttpRequest, pk: int) -> HttpResponse:
     context["asset_added"] = form.is_bound is False
     if is_htmx(request):
         return render(request, "customers/detail.html#assets", context)
+    return render(request, "customers/detail.html", context)
+
+
+@login_required
+@require_POST
+def customer_lost(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the customer as lost (or correct the switching reason)."""
+    user = _user(request)
+    customer = selectors.customer_for(user, pk)
+    form = LostForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mark_customer_lost(
+                actor=user,
+                customer=customer,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                version=form.cleaned_data.get("version"),
+            )
+        except DomainError as e:
+            apply_domain_error(form, e)
+        else:
+            messages.success(request, _("Customer marked as lost."))
+            return redirect(reverse("customers:detail", args=[customer.pk]) + "#lost")
+    context = _detail_context(request, customer, lost_form=form)
+    return render(request, "customers/detail.html", context)
+
+
+@login_required
+@require_POST
+def customer_back(request: HttpRequest, pk: int) -> HttpResponse:
+    """Clear the lost mark: the customer came back."""
+    user = _user(request)
+    customer = selectors.customer_for(user, pk)
+    form = ComeBackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.unmark_customer_lost(
+                actor=user,
+                customer=customer,
+                note=form.cleaned_data["note"],
+                version=form.cleaned_data.get("version"),
+            )
+        except DomainError as e:
+            apply_domain_error(form, e)
+        else:
+            messages.success(request, _("The customer is no longer marked as lost."))
+            return redirect(reverse("customers:detail", args=[customer.pk]) + "#lost")
+    context = _detail_context(request, customer, back_form=form)
     return render(request, "customers/detail.html", context)

@@ -37,9 +37,7 @@ class FollowUp(models.Model):
         _("state"), max_length=10, choices=FollowUpState.choices, default=FollowUpState.OPEN
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    result = models.CharField(
-        _("result"), max_length=20, choices=ContactResult.choices, blank=True
-    )
+    result = models.CharField(_("result"), max_length=20, choices=ContactResult.choices, blank=True)
     satisfaction = models.CharField(
         _("satisfaction"), max_length=10, choices=Satisfaction.choices, blank=True
     )

@@ -280,7 +280,10 @@ def test_status_changes_follow_the_allowed_transitions(agent, customer):
     waiting = api.post(f"/cases/{case['id']}/status", {"status": "waiting_customer"})
     assert waiting.json()["status"] == "waiting_customer"
     assert {c["state"] for c in waiting.json()["sla"]} == {"paused"}
-    api.post(f"/cases/{case['id']}/status", {"status": "resolved", "note": "已解决"})
+    api.post(
+        f"/cases/{case['id']}/status",
+        {"status": "resolved", "note": "已解决", "outcome": "in_favour"},
+    )
     illegal = api.post(f"/cases/{case['id']}/status", {"status": "waiting_customer"})
     assert illegal.status_code == 422
     error = error_of(illegal)

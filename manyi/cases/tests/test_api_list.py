@@ -110,7 +110,9 @@ def test_filter_by_owner_store_and_case_number(agent, supervisor, manager, store
 
 
 def test_open_and_status_filters(agent, cases):
-    services.change_status(actor=agent, case=cases["old"], status="resolved", now=NOW)
+    services.change_status(
+        actor=agent, case=cases["old"], status="resolved", outcome="partly", now=NOW
+    )
     api = ApiClient(agent)
     assert cases["old"].number not in numbers(api.get("/cases", {"open": "true"}))
     assert numbers(api.get("/cases", {"open": "false"})) == [cases["old"].number]

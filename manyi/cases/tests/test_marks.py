@@ -29,9 +29,11 @@ def test_case_page_marks_match_the_list_marks_in_every_sla_state(agent, customer
         warned_at=timezone.now() - dt.timedelta(minutes=1)
     )
     resolved_late = make_breached(open_case(agent, customer, category))
-    resolved_late = services.change_status(actor=agent, case=resolved_late, status="resolved")
+    resolved_late = services.change_status(
+        actor=agent, case=resolved_late, status="resolved", outcome="in_favour"
+    )
     resolved_soon = make_due_in(open_case(agent, customer, category), 30)
-    services.change_status(actor=agent, case=resolved_soon, status="resolved")
+    services.change_status(actor=agent, case=resolved_soon, status="resolved", outcome="in_favour")
 
     now = timezone.now()
     expected = {
@@ -60,7 +62,7 @@ def test_dashboard_figures_match_the_list_marks(agent, supervisor, customer, cat
     )
     open_case(agent, customer, category)
     done = make_breached(open_case(agent, customer, category))
-    services.change_status(actor=agent, case=done, status="resolved")
+    services.change_status(actor=agent, case=done, status="resolved", outcome="in_favour")
 
     now = timezone.now()
     board = selectors.dashboard(supervisor, now=now)

@@ -156,7 +156,7 @@ def test_stale_version_is_refused(agent, customer, category):
 def test_resolve_and_reopen_restarts_resolution_clock(agent, customer, category):
     case = new_case(agent, customer, category, now=at(2026, 3, 4, 9, 0))
     case = services.change_status(
-        actor=agent, case=case, status="resolved", now=at(2026, 3, 4, 12, 0)
+        actor=agent, case=case, status="resolved", outcome="in_favour", now=at(2026, 3, 4, 12, 0)
     )
     assert clocks(case)["resolution"].state == SlaState.FULFILLED
     case = services.change_status(
@@ -186,7 +186,7 @@ def test_calendar_target_counts_wall_clock(org, agent, customer, category):
 def test_resolving_an_unanswered_case_stops_every_clock(agent, customer, category):
     case = new_case(agent, customer, category, now=at(2026, 3, 4, 9, 0))
     case = services.change_status(
-        actor=agent, case=case, status="resolved", now=at(2026, 3, 4, 11, 0)
+        actor=agent, case=case, status="resolved", outcome="in_favour", now=at(2026, 3, 4, 11, 0)
     )
     c = clocks(case)
     assert c["first_response"].state == SlaState.FULFILLED

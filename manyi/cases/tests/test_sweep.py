@@ -292,7 +292,9 @@ def test_fulfilled_clocks_are_never_warned_or_breached(agent, supervisor, custom
 
 def test_resolved_case_is_never_escalated(agent, supervisor, customer, category):
     case = open_case(agent, customer, category)
-    services.change_status(actor=agent, case=case, status="resolved", now=at(2026, 3, 4, 10, 0))
+    services.change_status(
+        actor=agent, case=case, status="resolved", outcome="in_favour", now=at(2026, 3, 4, 10, 0)
+    )
 
     result = sweep(now=at(2026, 4, 30, 9, 0))
 

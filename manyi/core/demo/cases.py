@@ -27,6 +27,87 @@ RISKY = ("irate", "activist", "terrorist")
 ESCORTED_CHANNELS = ("regulator", "manufacturer", "social_media")
 
 
+# How resolved complaints ended (most in the customer's favour, DOMAIN.md §3).
+OUTCOMES = [("in_favour", 72), ("partly", 18), ("not_resolved", 6), ("withdrawn", 4)]
+
+# Root cause, its note and the corrective action, by the first part of the category code.
+LESSONS: dict[str, list[tuple[str, str, str]]] = {
+    "repair": [
+        ("people", "技师未按维修手册做完整诊断，只更换了表面部件。",
+         "组织技师进行故障诊断流程培训；疑难故障须由技术经理复核后再报价维修。"),
+        ("process", "完工后未路试，质检环节流于形式。",
+         "质检表增加路试记录和技术经理签字，未路试的车辆不得交车。"),
+        ("product", "同批次配件存在质量缺陷，装车后短期内失效。",
+         "向厂家提交质量反馈并申请批次排查，库存同批次配件暂停使用。"),
+    ],
+    "wait": [
+        ("process", "预约排班未考虑车间实际工位，高峰期接车积压。",
+         "预约系统按工位数限流，周末高峰增加一名接车顾问。"),
+        ("people", "服务顾问未及时告知客户延误原因和新的交车时间。",
+         "延误超过30分钟必须主动致电客户说明原因并给出新时间，纳入月度考核。"),
+        ("third_party", "配件供应商延迟发货，导致维修无法按时完工。",
+         "与供应商约定到货时限和违约条款，常用件建立安全库存。"),
+    ],
+    "billing": [
+        ("process", "结算前未与客户逐项核对工单，多计了工时。",
+         "结算前由服务顾问与客户逐项确认费用，客户签字后再收款。"),
+        ("people", "收银员手工录入工时出错。",
+         "结算系统增加工时与工单自动比对，差异超过5%须主管确认。"),
+    ],
+    "price": [
+        ("policy", "工时单价和常用项目价格未在店内公示，客户无从比较。",
+         "在接待区和小程序公示工时单价及常用保养套餐价格。"),
+        ("people", "服务顾问报价时未解释费用构成。",
+         "统一报价单模板，逐项列明配件和工时，报价时向客户讲解。"),
+    ],
+    "attitude": [
+        ("people", "服务顾问在高峰期态度生硬，没有倾听客户诉求。",
+         "开展投诉处理与沟通礼仪培训，神秘客户检查结果纳入绩效。"),
+        ("process", "客户来电无人接听，也没有回电机制。",
+         "建立来电登记和当日回电制度，未接来电由前台在2小时内回拨。"),
+    ],
+    "promise": [
+        ("process", "对客户的承诺没有登记，交接后无人跟进。",
+         "所有对客承诺录入系统并设置到期提醒，交接时逐条确认。"),
+        ("people", "服务顾问为安抚客户随口承诺了无法兑现的时间。",
+         "培训「只承诺能做到的事」，交车时间以车间确认为准。"),
+    ],
+    "parts": [
+        ("third_party", "厂家配件缺货，到货周期超过两周。",
+         "常用配件建立安全库存；缺件超过3天主动为客户提供代步车。"),
+        ("product", "配件批次质量问题，更换后不久再次损坏。",
+         "向厂家反馈并退回同批次配件，已更换客户免费再次更换。"),
+    ],
+    "facility": [
+        ("process", "客户休息区清洁没有排班，高峰期无人打扫。",
+         "制定休息区每两小时巡检清洁表，由值班主管签字确认。"),
+        ("policy", "停车区划分不合理，客户车位被员工车辆占用。",
+         "员工车辆统一停放到后场，前场车位全部留给客户。"),
+    ],
+    "sales": [
+        ("people", "销售顾问口头承诺的赠品和服务未写入合同。",
+         "所有承诺必须写入合同或补充协议，交车前由销售经理核对。"),
+        ("policy", "金融方案的费用和条款说明不充分。",
+         "统一金融方案说明模板，逐项讲解并由客户签字确认。"),
+    ],
+    "product": [
+        ("product", "车型设计缺陷，同类故障在多台车上出现。",
+         "上报厂家技术部门，跟进技术通报或召回，并主动联系同车型客户检查。"),
+    ],
+    "other": [
+        ("customer", "客户对保养项目和保修范围存在误解。",
+         "交车时增加保养项目和保修范围讲解，并在微信推送说明。"),
+        ("unknown", "多方核实后仍无法确定原因。",
+         "记录在案，若同类投诉再次出现，由客服经理牵头专项分析。"),
+    ],
+}  # fmt: skip
+
+
+def _lesson(g: _Gen, category: str) -> dict[str, str]:
+    root_cause, note, action = g.r.choice(LESSONS.get(category.split("_")[0], LESSONS["other"]))
+    return {"root_cause": root_cause, "root_cause_note": note, "corrective_action": action}
+
+
 def _staff(store: str, role: str) -> list[str]:
     return [p.username for p in STAFF if p.store == store and p.role == role]
 
@@ -53,8 +134,10 @@ class _Timeline:
     def respond(self, delay: dt.timedelta, message: str) -> None:
         self.add(delay, "respond", message=message, channel=self.reply_channel)
 
-    def status(self, delay: dt.timedelta, status: str, note: str = "", actor: str = "") -> None:
-        self.add(delay, "status", actor or None, status=status, note=note)
+    def status(
+        self, delay: dt.timedelta, status: str, note: str = "", actor: str = "", **learned: str
+    ) -> None:
+        self.add(delay, "status", actor or None, status=status, note=note, **learned)
 
 
 def _summary(g: _Gen, category: str, model: str) -> str:
@@ -133,15 +216,16 @@ def _lifecycle(g: _Gen, tl: _Timeline, *, fate: str, old: bool, escalate_p: floa
     amount = str(r.choice((200, 300, 500, 800)))
     resolution = r.choice(words.RESOLUTIONS).format(amount=amount)
     tl.respond(max(resolve_at - tl.t, 0.2 * H), resolution)
-    tl.status(dt.timedelta(minutes=5), "resolved", resolution)
+    tl.status(dt.timedelta(minutes=5), "resolved", resolution, outcome=g.pick(OUTCOMES))
     closer = tl.owner if r.random() < 0.7 else r.choice(_staff(store, "supervisor"))
-    tl.status(r.uniform(24, 120) * H, "closed", r.choice(words.CLOSE_NOTES), actor=closer)
+    lesson = _lesson(g, tl.case.fields["category"])
+    tl.status(r.uniform(24, 120) * H, "closed", r.choice(words.CLOSE_NOTES), closer, **lesson)
     if old and r.random() < 0.05:
         tl.status(r.uniform(48, 240) * H, "in_progress", r.choice(words.REOPEN_NOTES))
         tl.respond(r.uniform(1, 4) * H, r.choice(words.ACK_MESSAGES))
         tl.respond(r.uniform(24, 72) * H, r.choice(words.RESOLUTIONS).format(amount=amount))
-        tl.status(dt.timedelta(minutes=5), "resolved", "二次处理完成")
-        tl.status(r.uniform(24, 72) * H, "closed", r.choice(words.CLOSE_NOTES))
+        tl.status(dt.timedelta(minutes=5), "resolved", "二次处理完成", outcome=g.pick(OUTCOMES))
+        tl.status(r.uniform(24, 72) * H, "closed", r.choice(words.CLOSE_NOTES), **lesson)
 
 
 def plan_cases(

@@ -245,7 +245,17 @@ class _Loader:
                 actor=actor, case=case, message=a["message"], channel=a["channel"], now=step.at
             )
         elif step.action == "status":
-            change_status(actor=actor, case=case, status=a["status"], note=a["note"], now=step.at)
+            change_status(
+                actor=actor,
+                case=case,
+                status=a["status"],
+                note=a["note"],
+                now=step.at,
+                outcome=a.get("outcome", ""),
+                root_cause=a.get("root_cause", ""),
+                root_cause_note=a.get("root_cause_note", ""),
+                corrective_action=a.get("corrective_action", ""),
+            )
         elif step.action == "assign":
             assign_case(
                 actor=actor, case=case, owner=self.users[a["owner"]], note=a["note"], now=step.at

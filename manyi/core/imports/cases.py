@@ -22,7 +22,15 @@ from django.utils.translation import gettext as _
 from manyi.accounts.models import Organisation, Store, User
 from manyi.audit.models import EventKind
 from manyi.audit.services import record_event
-from manyi.cases.choices import Channel, ComplainerType, Nature, Severity, Status
+from manyi.cases.choices import (
+    Channel,
+    ComplainerType,
+    Nature,
+    Outcome,
+    RootCause,
+    Severity,
+    Status,
+)
 from manyi.cases.models import Case, Category
 from manyi.cases.services import change_status, create_case
 from manyi.core.errors import DomainError
@@ -55,6 +63,7 @@ class _Case:
     owner: User
     status: str
     fields: dict[str, Any]
+    learning: dict[str, str]
 
 
 class _Context:
@@ -139,6 +148,7 @@ def _check(row: Row, ctx: _Context) -> _Case | None:
     if owner is None:
         row.error("owner", _("No active staff member has this user name."))
     status = row.parsed("status", parse.choice, field="status", choices=Status, default=Status.NEW)
+    learning = _learning(row, status)
     number = row.text("number")
     if number:
         first = ctx.file_numbers.setdefault(number, row.number)
@@ -151,7 +161,28 @@ def _check(row: Row, ctx: _Context) -> _Case | None:
     if row.errors:
         return None
     assert customer is not None and store is not None and owner is not None
-    return _Case(row.number, number, customer, store, owner, status, fields)
+    return _Case(row.number, number, customer, store, owner, status, fields, learning)
+
+
+def _learning(row: Row, status: str | None) -> dict[str, str]:
+    """The optional outcome and root-cause columns. Old cases may lack them (they are
+    imported with `require_learning=False`); an open case cannot have them."""
+    values = {
+        "outcome": row.parsed(
+            "outcome", parse.choice, field="outcome", choices=Outcome, default=""
+        ),
+        "root_cause": row.parsed(
+            "root_cause", parse.choice, field="root_cause", choices=RootCause, default=""
+        ),
+        "root_cause_note": row.text("root_cause_note"),
+        "corrective_action": row.text("corrective_action"),
+    }
+    if status is None or status in (Status.RESOLVED, Status.CLOSED):
+        return {k: v for k, v in values.items() if v}
+    for name, value in values.items():
+        if value:
+            row.error(name, _("Only a resolved or closed case has this; leave it empty."))
+    return {}
 
 
 def import_cases(
@@ -210,7 +241,21 @@ def _write(item: _Case, ctx: _Context, path: Path) -> None:
         Case.objects.filter(pk=case.pk).update(number=item.number)
         case.number = item.number
     for status in STATUS_PATH[item.status]:
-        case = change_status(actor=ctx.actor, case=case, status=status, note=note, now=ctx.now)
+        # Old cases often lack an outcome or root cause: what the file has is kept, nothing
+        # is demanded (require_learning=False). All of it goes in with the resolution.
+        learning = item.learning if status == Status.RESOLVED else {}
+        case = change_status(
+            actor=ctx.actor,
+            case=case,
+            status=status,
+            note=note,
+            now=ctx.now,
+            require_learning=False,
+            outcome=learning.get("outcome", ""),
+            root_cause=learning.get("root_cause", ""),
+            root_cause_note=learning.get("root_cause_note", ""),
+            corrective_action=learning.get("corrective_action", ""),
+        )
     record_event(
         organisation_id=ctx.organisation.pk,
         kind=EventKind.IMPORTED,

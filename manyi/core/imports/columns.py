@@ -133,6 +133,32 @@ CASE_COLUMNS = [
             "closed; empty: new"
         ),
     ),
+    Column(
+        "outcome",
+        ("结果", "处理结果", "投诉结果"),
+        gettext_lazy(
+            "resolved or closed cases: in_favour, partly, not_resolved, withdrawn "
+            "(已解决/部分解决/未解决/客户撤诉); may be empty for old cases"
+        ),
+    ),
+    Column(
+        "root_cause",
+        ("根本原因", "根因", "原因类别"),
+        gettext_lazy(
+            "resolved or closed cases: people, process, product, policy, third_party, customer, "
+            "unknown (人员/流程/产品/政策/第三方/客户/未知)"
+        ),
+    ),
+    Column(
+        "root_cause_note",
+        ("原因说明", "根因说明", "原因分析"),
+        gettext_lazy("resolved or closed cases: what went wrong"),
+    ),
+    Column(
+        "corrective_action",
+        ("纠正措施", "整改措施", "改进措施"),
+        gettext_lazy("resolved or closed cases: what is done so that it does not happen again"),
+    ),
 ]
 
 
@@ -218,5 +244,19 @@ CHOICE_ALIASES: dict[str, dict[str, str]] = {
         "处理中": "in_progress", "等待客户": "waiting_customer",
         "等待第三方": "waiting_third_party", "已解决": "resolved", "已关闭": "closed",
         "关闭": "closed",
+    },
+    "outcome": {
+        "已解决": "in_favour", "解决": "in_favour", "满意": "in_favour",
+        "客户满意": "in_favour", "有利于客户": "in_favour", "部分解决": "partly",
+        "部分": "partly", "未解决": "not_resolved", "没解决": "not_resolved",
+        "客户撤诉": "withdrawn", "撤诉": "withdrawn", "客户撤回": "withdrawn",
+        "撤回": "withdrawn",
+    },
+    "root_cause": {
+        "人员": "people", "人": "people", "员工": "people", "流程": "process",
+        "过程": "process", "产品": "product", "质量": "product", "政策": "policy",
+        "制度": "policy", "第三方": "third_party", "供应商": "third_party",
+        "客户": "customer", "客户原因": "customer", "未知": "unknown", "不明": "unknown",
+        "其他": "unknown",
     },
 }  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.test import Client
 
@@ -47,6 +48,11 @@ class ApiClient:
             headers=self._headers(),
         )
 
+    def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        query = urlencode(params or {})
+        url = self.url(path) + (f"?{query}" if query else "")
+        return self.client.delete(url, headers=self._headers())
+
     def call(self, method: str, path: str, body: Any = None) -> Any:
         if method == "get":
             return self.get(path)
@@ -54,6 +60,8 @@ class ApiClient:
             return self.post(path, body)
         if method == "patch":
             return self.patch(path, body)
+        if method == "delete":
+            return self.delete(path, body)
         raise ValueError(method)
 
 

@@ -4,6 +4,7 @@ new operation without an entry here fails the test."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,8 @@ from manyi.core.models import Counter, IdempotencyKey
 from manyi.core.tests.api_client import ApiClient, error_of
 from manyi.core.tests.factories import AssetFactory, UserFactory
 from manyi.customers.models import Asset, Customer
+from manyi.followups import services as followup_services
+from manyi.followups.models import FollowUp, FollowUpAttempt, PhoneMessage
 from manyi.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +43,9 @@ WATCHED = (
     Notification,
     Counter,
     IdempotencyKey,
+    FollowUp,
+    FollowUpAttempt,
+    PhoneMessage,
 )
 
 
@@ -68,6 +74,9 @@ PATH_OPERATIONS: dict[tuple[str, str], Body | None] = {
     },
     ("post", "/api/v1/customers/{customer_id}/assets"): lambda t: {"plate": "沪B99999"},
     ("get", "/api/v1/customers/{customer_id}/timeline"): None,
+    # The owner's POST marks the customer lost, so the owner's DELETE after it succeeds.
+    ("post", "/api/v1/customers/{customer_id}/lost"): lambda t: {"reason": "competition"},
+    ("delete", "/api/v1/customers/{customer_id}/lost"): lambda t: {"note": "回来了"},
     ("get", "/api/v1/cases/{case_id}"): None,
     ("patch", "/api/v1/cases/{case_id}"): lambda t: {
         "version": Case.objects.get(pk=t["case"]).version,
@@ -79,6 +88,9 @@ PATH_OPERATIONS: dict[tuple[str, str], Body | None] = {
     ("post", "/api/v1/cases/{case_id}/escalate"): lambda t: {"reason": "客户要求"},
     ("post", "/api/v1/cases/{case_id}/comment"): lambda t: {"text": "内部备注"},
     ("get", "/api/v1/cases/{case_id}/timeline"): None,
+    ("get", "/api/v1/followups/{followup_id}"): None,
+    ("post", "/api/v1/followups/{followup_id}/attempts"): lambda t: {"result": "refused"},
+    ("post", "/api/v1/phone-messages/{message_id}/return"): lambda t: {"note": "已回电"},
 }
 
 # Creations: the body points at the other organisation's records; refused with the field.
@@ -108,6 +120,19 @@ CREATE_OPERATIONS: dict[tuple[str, str], tuple[Body, str]] = {
         },
         "customer",
     ),
+    ("post", "/api/v1/followups"): (
+        lambda t: {"customer": t["customer"], "reason": "prospect", "scheduled_for": "2030-01-02"},
+        "customer",
+    ),
+    ("post", "/api/v1/phone-messages"): (
+        lambda t: {
+            "for_user": t["colleague"],
+            "caller_name": "王先生",
+            "caller_phone": "13611112222",
+            "reason": "请回电",
+        },
+        "for_user",
+    ),
 }
 # Creations that refer to no other record: nothing of another organisation to reach.
 SELF_CONTAINED = {("post", "/api/v1/calendars")}
@@ -121,6 +146,8 @@ LIST_OPERATIONS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]
     ("get", "/api/v1/categories"): lambda t: {},
     ("get", "/api/v1/customers"): lambda t: {"q": t["phone"]},
     ("get", "/api/v1/cases"): lambda t: {"q": t["number"]},
+    ("get", "/api/v1/followups"): lambda t: {},
+    ("get", "/api/v1/phone-messages"): lambda t: {},
 }
 
 
@@ -135,6 +162,8 @@ def fill(path: str, target: dict[str, Any]) -> str:
         .replace("{policy_id}", str(target["policy"]))
         .replace("{customer_id}", str(target["customer"]))
         .replace("{case_id}", str(target["case"]))
+        .replace("{followup_id}", str(target.get("followup", 0)))
+        .replace("{message_id}", str(target.get("message", 0)))
     )
 
 
@@ -159,7 +188,23 @@ def target(other_org: dict[str, Any]) -> dict[str, Any]:
     org = other_org["org"]
     colleague = UserFactory.create(store=store, role=Role.AGENT, username="other_agent")
     AssetFactory.create(customer=other_org["customer"])
+    followup = followup_services.schedule_followup(
+        actor=other_org["user"],
+        customer=other_org["customer"],
+        reason="customer_care",
+        assigned_to=colleague,
+        scheduled_for=dt.date(2030, 1, 2),
+    )
+    message = followup_services.take_message(
+        actor=other_org["user"],
+        for_user=colleague,
+        caller_name="外部来电",
+        caller_phone="13611113333",
+        reason="请回电",
+    )
     return {
+        "followup": followup.pk,
+        "message": message.pk,
         "org_admin": other_org["user"],
         "calendar": store.calendar_id,
         "policy": SlaPolicy.objects.filter(organisation=org).order_by("id")[0].pk,

@@ -4,9 +4,16 @@ from typing import Any
 
 from django import template
 
+from manyi.accounts.models import User
+
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def guarantee_panel(context: Any, case: Any) -> str:
-    return ""
+    from manyi.recovery.guarantee_views import render_guarantee_panel
+
+    request = context.get("request")
+    if request is None or not isinstance(getattr(request, "user", None), User):
+        return ""
+    return render_guarantee_panel(request, case)
