@@ -16,7 +16,9 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     case_prefix = models.CharField(_("case number prefix"), max_length=10, default="TS")
-    # Authority limits per role in yuan: {"agent": "200", ...}; a missing role has none.
+    # Authority limits per role in yuan: {"agent": "200", ...}; null = no limit; a missing role
+    # gets the default of manyi.recovery.services (agent 200, supervisor 1,000, store manager
+    # 5,000, org admin no limit), applied when read.
     authority_limits = models.JSONField(_("authority limits by role"), default=dict, blank=True)
     watch_list_severity = models.CharField(
         _("lowest severity of a watch-list customer's new case"), max_length=10, default="high"

@@ -28,6 +28,7 @@ from manyi.cases.services import (
 )
 from manyi.cases.sweep import sweep
 from manyi.core.demo.plan import SEED, CasePlan, DemoPlan, Step, build_plan
+from manyi.core.demo.recovery import RecoveryDemo
 from manyi.core.errors import DomainError
 from manyi.customers.models import Asset, Customer
 from manyi.customers.services import add_asset, create_customer
@@ -80,7 +81,7 @@ def load_demo(
     enqueued_since = timezone.now()
     plan = build_plan(size=size, now=now or timezone.now(), seed=seed)
     with translation.override("zh-hans"), transaction.atomic():
-        loader = _Loader(plan, progress or (lambda phase, done, total: None))
+        loader = _Loader(plan, progress or (lambda phase, done, total: None), seed=seed)
         org = loader.run()
     _drop_idle_deliveries(enqueued_since)
     return summarise(
@@ -112,7 +113,7 @@ def _drop_idle_deliveries(since: dt.datetime) -> None:
 
 
 class _Loader:
-    def __init__(self, plan: DemoPlan, progress: Progress) -> None:
+    def __init__(self, plan: DemoPlan, progress: Progress, *, seed: int = SEED) -> None:
         self.plan = plan
         self.progress = progress
         self.users: dict[str, User] = {}
@@ -121,11 +122,17 @@ class _Loader:
         self.assets: list[list[Asset]] = []
         self.skipped = 0
         self.sweeps = 0
+        self.recovery = RecoveryDemo(seed=seed, users=self.users, now=plan.now)
 
     def run(self) -> Organisation:
         org = self._organisation()
         self._customers(org)
+        since = min((cp.created_at for cp in self.plan.cases), default=self.plan.now)
+        self.recovery.start(org, self.stores, since - dt.timedelta(days=1))
         self._cases(org)
+        self.progress("recovery", 0, 1)
+        self.recovery.finish(org)
+        self.progress("recovery", 1, 1)
         # The demo's past notifications went out at the time; the worker sends new ones only.
         Notification.objects.filter(organisation=org, state=DeliveryState.PENDING).update(
             state=DeliveryState.SENT, sent_at=self.plan.now, attempts=1
@@ -245,6 +252,9 @@ class _Loader:
                 actor=actor, case=case, message=a["message"], channel=a["channel"], now=step.at
             )
         elif step.action == "status":
+            if a["status"] == "resolved" and case.status != "resolved":
+                self.recovery.on_resolve(case, step.at)
+                case.refresh_from_db()
             change_status(
                 actor=actor,
                 case=case,

@@ -451,3 +451,25 @@ def test_a_form_key_used_on_another_case_is_refused(org, agent, customer, catego
     with pytest.raises(ValidationFailed):
         record_staff_event(case=two, event_key=key, **kwargs)
     assert not GuaranteeBreach.objects.filter(case=two).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection between tasks
+def test_the_worker_schedules_detection_once_and_the_task_pays(
+    settings, org, agent, customer, category
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from manyi.core.worker import make_db_worker, schedule_guarantee_detection
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    first_reply_guarantee(org)
+    breached(open_case(agent, customer, category))
+
+    assert schedule_guarantee_detection() is not None
+    assert schedule_guarantee_detection() is None  # one is waiting: no pile-up
+    make_db_worker(batch=True, interval=0).run()
+
+    result = DBTaskResult.objects.get(task_path="manyi.recovery.tasks.detect_guarantee_breaches")
+    assert result.status == "SUCCESSFUL", result.traceback
+    assert result.return_value == {"paid": 1}
+    assert GuaranteeBreach.objects.count() == 1
