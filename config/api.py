@@ -9,12 +9,12 @@ from manyi.cases.api import router as cases_router
 from manyi.cases.api_comms import router as comms_router
 from manyi.cases.api_policies import router as policies_router
 from manyi.cases.api_public import router as public_router
-from manyi.followups.api import router as followups_router
-from manyi.recovery.api import router as recovery_router
-from manyi.recovery.api_guarantees import router as guarantees_router
 from manyi.core.api_idempotency import document_idempotency, idempotent
 from manyi.core.api_support import BearerAuth, ManyiAPI, install_error_handlers
 from manyi.customers.api import router as customers_router
+from manyi.followups.api import router as followups_router
+from manyi.recovery.api import router as recovery_router
+from manyi.recovery.api_guarantees import router as guarantees_router
 
 ROUTERS: tuple[Router, ...] = (
     accounts_router,

@@ -43,6 +43,9 @@ def create_organisation(
     from manyi.cases.comm_services import ensure_default_reply_templates
 
     ensure_default_reply_templates(organisation=org)
+    from manyi.recovery.guarantees import ensure_default_guarantees
+
+    ensure_default_guarantees(org)
     store = Store.objects.create(
         organisation=org, name=_("Head office"), code="HQ", calendar=calendar
     )

@@ -83,14 +83,17 @@ def _choices(name: str) -> Mapping[str, Any] | None:
     from manyi.cases.choices import (
         Channel,
         ComplainerType,
+        Direction,
         EscalationLevel,
+        Medium,
         Nature,
+        Outcome,
+        RootCause,
         Severity,
         SlaEventKind,
         SlaMetric,
         Status,
     )
-    from manyi.cases.choices import Direction, Medium, Outcome, RootCause
     from manyi.customers.choices import Gender, SourceChannel, SwitchingReason, Tier
     from manyi.followups.choices import ContactResult, Reason, Satisfaction
     from manyi.notifications.models import CustomerChannel
@@ -227,7 +230,11 @@ def describe(event: AuditEvent, *, categories: Mapping[int, str] | None = None) 
         }
         details = [_change(k, ch[k], categories) for k in ch if k != "status"]
     elif kind == EventKind.RESPONDED:
-        how = v("medium", _after(ch, "medium")) if "medium" in ch else v("channel", _after(ch, "channel"))
+        how = (
+            v("medium", _after(ch, "medium"))
+            if "medium" in ch
+            else v("channel", _after(ch, "channel"))
+        )
         title = _("Responded to the customer (%(channel)s)") % {"channel": how}
     elif kind == EventKind.COMMENTED:
         title = _("Added an internal note")

@@ -335,7 +335,7 @@ def _reevaluate(case: Case, *, actor: User | None, now: dt.datetime) -> None:
 
 
 # The communication-log medium of a response recorded through a case channel.
-MEDIUM_FOR_CHANNEL = {
+MEDIUM_FOR_CHANNEL: dict[str, str] = {
     Channel.PHONE: Medium.CALL,
     Channel.WALK_IN: Medium.VISIT,
     Channel.EMAIL: Medium.EMAIL,
@@ -404,7 +404,11 @@ def log_communication(
     errors: dict[str, list[str]] = {}
     text = (content or "").strip()
     if not text:
-        errors[field] = [_("Write what the customer was told.")] if direction == Direction.OUTBOUND else [_("Write what was said.")]
+        errors[field] = (
+            [_("Write what the customer was told.")]
+            if direction == Direction.OUTBOUND
+            else [_("Write what was said.")]
+        )
     if direction not in Direction.values:
         errors["direction"] = [_("Not one of the allowed values.")]
     if medium not in Medium.values:

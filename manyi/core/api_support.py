@@ -145,8 +145,9 @@ _PYDANTIC_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "int_from_float": lambda ctx: _("Enter a whole number."),
     "decimal_parsing": lambda ctx: _("Enter an amount in yuan."),
     "decimal_type": lambda ctx: _("Enter an amount in yuan."),
-    "decimal_max_places": lambda ctx: _("At most %(n)d decimal places.")
-    % {"n": ctx["decimal_places"]},
+    "decimal_max_places": lambda ctx: (
+        _("At most %(n)d decimal places.") % {"n": ctx["decimal_places"]}
+    ),
     "decimal_max_digits": lambda ctx: _("The amount is too large."),
     "bool_parsing": lambda ctx: _("Enter true or false."),
     "bool_type": lambda ctx: _("Enter true or false."),

@@ -10,7 +10,11 @@ def manyi(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from manyi.notifications.models import Notification
+    # The case page renders several panels with the request; count once per request.
+    cached = getattr(request, "_manyi_unread", None)
+    if cached is None:
+        from manyi.notifications.models import Notification
 
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-    return {"unread_notifications": unread}
+        cached = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        request._manyi_unread = cached  # type: ignore[attr-defined]
+    return {"unread_notifications": cached}

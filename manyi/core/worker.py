@@ -1,5 +1,6 @@
-"""The background worker: django-tasks-db's worker loop plus a scheduler thread that enqueues
-the SLA sweep and the follow-up sweep (overdue calls and messages) every minute.
+"""The background worker: django-tasks-db's worker loop plus a scheduler thread that enqueues,
+every minute, the SLA sweep, the follow-up sweep (overdue calls and messages), the guarantee
+breach detection and the delivery of pending messages to customers.
 
 The scheduler only enqueues; the task runs in whichever worker claims it, so several worker
 processes can run side by side (the sweep itself claims rows, see manyi.cases.sweep).
@@ -69,9 +70,35 @@ def schedule_guarantee_detection() -> str | None:
     return _enqueue_unless_waiting(detect_guarantee_breaches)
 
 
+def schedule_customer_messages() -> None:
+    """Deliver messages to customers left pending (their on-commit delivery task failed)."""
+    from manyi.notifications.customer import schedule_outbox_sweep
+
+    schedule_outbox_sweep()
+
+
+def purge_rate_counters() -> int:
+    """Drop the public pages' rate-limit counters older than a day."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from manyi.core.ratelimit import purge_old
+
+    return purge_old(timezone.now() - dt.timedelta(days=1))
+
+
+PERIODIC_JOBS = (
+    ("follow-up sweep", schedule_followup_sweep),
+    ("guarantee breach detection", schedule_guarantee_detection),
+    ("customer messages", schedule_customer_messages),
+)
+PURGE_EVERY_TICKS = 60
+
+
 class SweepScheduler(threading.Thread):
-    """Calls `schedule_sweep` and `schedule_followup_sweep` at start and then every `interval`
-    seconds until stopped."""
+    """Enqueues the SLA sweep and the PERIODIC_JOBS at start and then every `interval` seconds
+    until stopped; purges old rate-limit counters every PURGE_EVERY_TICKS ticks."""
 
     def __init__(self, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
         super().__init__(name="manyi-sweep-scheduler", daemon=True)
@@ -88,19 +115,19 @@ class SweepScheduler(threading.Thread):
         except Exception:  # a locked or restarting database: try again next minute
             self.failures += 1
             log.exception("could not enqueue the SLA sweep")
-        try:
-            schedule_followup_sweep()
-        except Exception:  # as above; the follow-up sweep is independent of the SLA sweep
-            self.failures += 1
-            log.exception("could not enqueue the follow-up sweep")
-        try:
-            schedule_guarantee_detection()
-        except Exception:  # as above
-            self.failures += 1
-            log.exception("could not enqueue the guarantee breach detection")
-        from manyi.notifications.customer import schedule_outbox_sweep  # customer messages
-
-        schedule_outbox_sweep()  # logs its own failures
+        # The others are independent of the SLA sweep and of each other; guarantee detection
+        # comes after the two sweeps so a breach or missed call they find is paid at once.
+        for name, job in PERIODIC_JOBS:
+            try:
+                job()
+            except Exception:  # as above
+                self.failures += 1
+                log.exception("could not run the periodic job %s", name)
+        if self.ticks % PURGE_EVERY_TICKS == 0:
+            try:
+                purge_rate_counters()
+            except Exception:
+                log.exception("could not purge rate-limit counters")
         self.ticks += 1
 
     def run(self) -> None:

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from manyi.cases.choices import SlaMetric
 from manyi.recovery.choices import ActionKind, ActionState, PayoutKind, Principle, TriggerKind
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class RecoveryAction(models.Model):
@@ -28,7 +27,9 @@ class RecoveryAction(models.Model):
         "cases.Case", on_delete=models.CASCADE, related_name="recovery_actions"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
-    value = models.DecimalField(_("value (yuan)"), default=Decimal("0"), **MONEY)
+    value = models.DecimalField(
+        _("value (yuan)"), default=Decimal("0"), max_digits=12, decimal_places=2
+    )
     note = models.TextField(_("note"), blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=ActionState.choices, default=ActionState.PENDING
@@ -127,8 +128,8 @@ class CompensationGuide(models.Model):
     severity = models.CharField(
         _("severity"), max_length=10, blank=True, help_text=_("Empty: any severity.")
     )
-    low = models.DecimalField(_("from (yuan)"), **MONEY)
-    high = models.DecimalField(_("to (yuan)"), **MONEY)
+    low = models.DecimalField(_("from (yuan)"), max_digits=12, decimal_places=2)
+    high = models.DecimalField(_("to (yuan)"), max_digits=12, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -166,9 +167,7 @@ class Guarantee(models.Model):
     text_zh = models.TextField(_("promise (Chinese)"))
     text_en = models.TextField(_("promise (English)"), blank=True)
     trigger = models.CharField(_("broken when"), max_length=20, choices=TriggerKind.choices)
-    metric = models.CharField(
-        _("SLA metric"), max_length=20, choices=SlaMetric.choices, blank=True
-    )
+    metric = models.CharField(_("SLA metric"), max_length=20, choices=SlaMetric.choices, blank=True)
     channels = models.JSONField(
         _("case channels"), default=list, blank=True, help_text=_("Empty: every channel.")
     )
@@ -178,7 +177,9 @@ class Guarantee(models.Model):
     action_kind = models.CharField(
         _("paid as"), max_length=20, choices=ActionKind.choices, default=ActionKind.DISCOUNT
     )
-    amount = models.DecimalField(_("fixed amount (yuan)"), default=Decimal("0"), **MONEY)
+    amount = models.DecimalField(
+        _("fixed amount (yuan)"), default=Decimal("0"), max_digits=12, decimal_places=2
+    )
     multiplier = models.DecimalField(
         _("multiple of the amount involved"), max_digits=6, decimal_places=2, default=Decimal("2")
     )
@@ -219,8 +220,8 @@ class GuaranteeBreach(models.Model):
         "customers.Customer", on_delete=models.CASCADE, related_name="guarantee_breaches"
     )
     source_key = models.CharField(max_length=80)
-    amount_involved = models.DecimalField(null=True, blank=True, **MONEY)
-    payout = models.DecimalField(_("payout (yuan)"), **MONEY)
+    amount_involved = models.DecimalField(null=True, blank=True, max_digits=12, decimal_places=2)
+    payout = models.DecimalField(_("payout (yuan)"), max_digits=12, decimal_places=2)
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -5,6 +5,7 @@ rest of the demo (manyi.core.demo.load), and is deterministic for a seed."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from decimal import Decimal
@@ -60,7 +61,7 @@ DEFAULT_OFFERS = [
     (ActionKind.DISCOUNT, 100, 500),
     (ActionKind.GIFT, 50, 300),
 ]
-NOTES = {
+NOTES: dict[str, str] = {
     ActionKind.APOLOGY: "店总当面致歉",
     ActionKind.EXPLANATION: "向客户说明原因和后续安排",
     ActionKind.REPAIR: "免费返修并延长质保",
@@ -151,7 +152,7 @@ class RecoveryDemo:
                 organisation_id=case.organisation_id, code="billing_error_double"
             ).first()
             if billing is not None:
-                try:
+                with contextlib.suppress(DomainError):
                     record_staff_event(
                         actor=owner,
                         case=case,
@@ -160,8 +161,6 @@ class RecoveryDemo:
                         note="核对收费单，确认多收工时费",
                         now=at - 35 * M,
                     )
-                except DomainError:
-                    pass
         if r.random() > 0.5:
             return
         parent = case.category.parent.code if case.category.parent else case.category.code
@@ -292,9 +291,7 @@ class RecoveryDemo:
                     now=at,
                 )
                 return
-            record_attempt(
-                actor=actor, followup=current, result=ContactResult.NO_ANSWER, now=at
-            )
+            record_attempt(actor=actor, followup=current, result=ContactResult.NO_ANSWER, now=at)
             current.refresh_from_db()
             at = max(at + 20 * H, current.due_at - 3 * H)
 
@@ -347,7 +344,10 @@ class RecoveryDemo:
             update_customer(
                 actor=admin,
                 customer=customer,
-                changes={"watch_list": True, "watch_reason": "曾扬言找媒体/多次投诉，处理前先报主管"},
+                changes={
+                    "watch_list": True,
+                    "watch_reason": "曾扬言找媒体/多次投诉，处理前先报主管",
+                },
             )
 
     def _lost(self, org: Organisation) -> None:
