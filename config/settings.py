@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "manyi.core.middleware.LanguageMiddleware",
+    "manyi.core.upload_limits.PublicRequestSizeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -169,6 +170,13 @@ MEDIA_URL = "/media/"
 # Photos of one public complaint: how many, and the size of each (bytes).
 MANYI_UPLOAD_MAX_FILES = int(os.environ.get("MANYI_UPLOAD_MAX_FILES", "3"))
 MANYI_UPLOAD_MAX_BYTES = int(os.environ.get("MANYI_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+# Django refuses (400) a multipart request with more files than this before writing them: the
+# photos plus a little slack, so a form with a few files too many still gets a field error.
+DATA_UPLOAD_MAX_NUMBER_FILES = MANYI_UPLOAD_MAX_FILES + 2
+# Requests to /complain/ and /api/v1/public/ larger than MANYI_UPLOAD_MAX_FILES ×
+# MANYI_UPLOAD_MAX_BYTES + 64 KB are refused with 413 before Django reads (and spools to disk)
+# the body; a POST/PUT/PATCH there whose length is unknown (chunked, or a bad Content-Length)
+# gets 411 (manyi.core.upload_limits.PublicRequestSizeMiddleware).
 # Submissions per client IP and per phone number, and status look-ups per IP, in a fixed
 # window of MANYI_PUBLIC_RATE_WINDOW seconds (counters in core.RateHit, shared by every
 # process; manyi.core.ratelimit).
@@ -176,10 +184,18 @@ MANYI_PUBLIC_RATE_WINDOW = int(os.environ.get("MANYI_PUBLIC_RATE_WINDOW", "3600"
 MANYI_PUBLIC_RATE_PER_IP = int(os.environ.get("MANYI_PUBLIC_RATE_PER_IP", "10"))
 MANYI_PUBLIC_RATE_PER_PHONE = int(os.environ.get("MANYI_PUBLIC_RATE_PER_PHONE", "3"))
 MANYI_PUBLIC_LOOKUP_RATE_PER_IP = int(os.environ.get("MANYI_PUBLIC_LOOKUP_RATE_PER_IP", "20"))
-# The client's IP is REMOTE_ADDR unless this is on; then it is the first X-Forwarded-For
-# entry. Turn it on only behind a reverse proxy that overwrites that header.
+# The client's IP is REMOTE_ADDR unless MANYI_TRUST_X_FORWARDED_FOR is on (only behind your
+# own reverse proxies). Proxies append to X-Forwarded-For, so the left of the header is what the
+# client sent and cannot be trusted: the client is the MANYI_TRUSTED_PROXY_COUNT-th entry from
+# the right (default 1: the last entry, written by the one proxy in front of the application;
+# 2 for a CDN/load balancer in front of nginx, …). A header with fewer entries than that falls
+# back to REMOTE_ADDR (manyi.core.ratelimit.client_ip).
 MANYI_TRUST_X_FORWARDED_FOR = _env_bool("MANYI_TRUST_X_FORWARDED_FOR", False)
+MANYI_TRUSTED_PROXY_COUNT = max(1, int(os.environ.get("MANYI_TRUSTED_PROXY_COUNT", "1")))
 
 # SQLite cannot enforce "one compensation guide per category and severity" when the category is
 # empty (NULLS NOT DISTINCT); manyi.recovery.services.save_guide checks it on every database.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
+
+# Follow-up calls: how far ahead a call with no answer may be rescheduled (days).
+MANYI_FOLLOWUP_MAX_RESCHEDULE_DAYS = int(os.environ.get("MANYI_FOLLOWUP_MAX_RESCHEDULE_DAYS", "14"))

@@ -210,7 +210,16 @@ def describe(event: AuditEvent, *, categories: Mapping[int, str] | None = None) 
     def v(name: str, value: Any) -> str:
         return value_text(name, value, categories)
 
-    if kind == EventKind.CREATED:
+    is_settings = not is_case and event.customer_id is None  # e.g. a template or guarantee
+    if kind == EventKind.CREATED and is_settings:
+        title = _("Created: %(what)s") % {"what": body}
+        body = ""
+        details = [_change(k, p, categories) for k, p in ch.items()]
+    elif kind == EventKind.CHANGED and is_settings:
+        title = _("Changed: %(what)s") % {"what": body}
+        body = ""
+        details = [_change(k, p, categories) for k, p in ch.items()]
+    elif kind == EventKind.CREATED:
         title = _("Created the case") if is_case else _("Created the customer")
         if is_case:
             shown = [v(k, _after(ch, k)) for k in ("channel", "category", "severity") if k in ch]

@@ -277,6 +277,7 @@ def add_reply_template(request: HttpRequest, payload: ReplyTemplateIn) -> Status
     assert user.organisation is not None
     template = comm_services.create_reply_template(
         organisation=user.organisation,
+        actor=user,
         name=payload.name,
         body_zh=payload.body_zh,
         body_en=payload.body_en,
@@ -299,6 +300,7 @@ def change_reply_template(
     require_org_admin(user)
     template = comm_services.update_reply_template(
         template=template,
+        actor=user,
         name=payload.name,
         body_zh=payload.body_zh,
         body_en=payload.body_en,

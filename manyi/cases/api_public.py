@@ -11,7 +11,10 @@ to forge); instead every request counts against per-IP limits (and each complain
 per-phone limit) kept in the database (manyi.core.ratelimit) → 429 `rate_limited` with a
 `Retry-After` header; a filled honeypot field `website` → 400 `rejected`, with nothing
 saved; photos are size- and type-checked (JPEG/PNG/WebP by their first bytes) → 422. A store
-whose public page is closed answers 404.
+whose public page is closed answers 404. Before any of this, manyi.core.upload_limits refuses
+a body larger than all photos at their largest + 64 KB → 413 `too_large` (unread), one of
+unknown length → 411 `length_required`, more than MANYI_UPLOAD_MAX_FILES + 2 files → 400
+`too_many_files`.
 """
 
 import datetime as dt
@@ -106,8 +109,11 @@ def _rate_limited(error: RateLimited) -> HttpResponse:
         "(10 to 2000 characters), optional plate and order_number, optional files `photos` "
         "(at most 3; JPEG, PNG or WebP; 5 MB each), and `website`, a honeypot that must stay "
         "empty. Creates a case with channel `web` and answers with its number and when the "
-        "first reply is due. 429 `rate_limited` when the client or the phone number sent too "
-        "many; 400 `rejected` for a filled honeypot."
+        "first reply is due, and sends the customer an SMS with the number. 429 "
+        "`rate_limited` when the client or the phone number sent too many; 400 `rejected` for "
+        "a filled honeypot; 413 `too_large` for a request larger than the photos allow (read "
+        "from Content-Length, before the body), 411 `length_required` without a length, 400 "
+        "`too_many_files` for more than 2 files beyond the photos allowed."
     ),
 )
 def submit_complaint(

@@ -17,6 +17,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from manyi.audit.models import EventKind
+from manyi.audit.services import diff, record_event, snapshot
 from manyi.cases.choices import Medium
 from manyi.cases.models import Case, ReplyTemplate
 from manyi.core.errors import ValidationFailed
@@ -131,6 +133,27 @@ def _name_taken() -> ValidationFailed:
     return ValidationFailed({"name": [_("Another reply template has this name.")]})
 
 
+# What the audit trail keeps of a reply template (organisation-level events: no case, no
+# customer; they show in the admin's audit log, not on a timeline).
+AUDITED_FIELDS = ("name", "body_zh", "body_en", "medium", "active")
+
+
+def _audit_template(
+    *,
+    template: ReplyTemplate,
+    kind: EventKind,
+    actor: User | None,
+    changes: dict[str, list[Any]],
+) -> None:
+    record_event(
+        organisation_id=template.organisation_id,
+        kind=kind,
+        actor=actor,
+        message=_("Reply template “%(name)s”") % {"name": template.name},
+        changes=changes,
+    )
+
+
 @transaction.atomic
 def create_reply_template(
     *,
@@ -140,8 +163,10 @@ def create_reply_template(
     body_en: str = "",
     medium: str = "",
     active: bool = True,
+    actor: User | None = None,
 ) -> ReplyTemplate:
-    """Add a reply template at the end of the organisation's list."""
+    """Add a reply template at the end of the organisation's list (recorded in the audit
+    trail with `actor`)."""
     fields = _clean(
         organisation_id=organisation.pk,
         name=name,
@@ -153,7 +178,7 @@ def create_reply_template(
     last = ReplyTemplate.objects.filter(organisation=organisation).aggregate(m=Max("position"))
     try:
         with transaction.atomic():
-            return ReplyTemplate.objects.create(
+            template = ReplyTemplate.objects.create(
                 organisation=organisation,
                 active=active,
                 position=(last["m"] or 0) + 1,
@@ -161,6 +186,13 @@ def create_reply_template(
             )
     except IntegrityError as e:  # the same name saved at the same moment
         raise _name_taken() from e
+    _audit_template(
+        template=template,
+        kind=EventKind.CREATED,
+        actor=actor,
+        changes=diff({}, snapshot(template, AUDITED_FIELDS)),
+    )
+    return template
 
 
 @transaction.atomic
@@ -172,10 +204,13 @@ def update_reply_template(
     body_en: str = "",
     medium: str = "",
     active: bool = True,
+    actor: User | None = None,
 ) -> ReplyTemplate:
     """Change a reply template; switched off (`active=False`) it leaves the picker, and the
-    log entries written with it keep their text."""
+    log entries written with it keep their text. A real change is recorded in the audit trail
+    with `actor`."""
     current = ReplyTemplate.objects.select_for_update().get(pk=template.pk)
+    before = snapshot(current, AUDITED_FIELDS)
     fields = _clean(
         organisation_id=current.organisation_id,
         name=name,
@@ -192,6 +227,9 @@ def update_reply_template(
             current.save()
     except IntegrityError as e:
         raise _name_taken() from e
+    changes = diff(before, snapshot(current, AUDITED_FIELDS))
+    if changes:
+        _audit_template(template=current, kind=EventKind.CHANGED, actor=actor, changes=changes)
     return current
 
 

@@ -166,9 +166,9 @@ def _reply_template_form(
     try:
         if template is None:
             assert admin.organisation is not None
-            comm_services.create_reply_template(organisation=admin.organisation, **d)
+            comm_services.create_reply_template(organisation=admin.organisation, actor=admin, **d)
         else:
-            comm_services.update_reply_template(template=template, **d)
+            comm_services.update_reply_template(template=template, actor=admin, **d)
     except DomainError as e:
         _add_errors(form, e)
         return form, False
@@ -252,7 +252,10 @@ def message_template_edit(request: HttpRequest, key: str) -> HttpResponse:
         if form.is_valid():
             try:
                 customer_messages.save_message_template(
-                    organisation_id=admin.organisation_id, key=key, **form.cleaned_data
+                    organisation_id=admin.organisation_id,
+                    key=key,
+                    actor=admin,
+                    **form.cleaned_data,
                 )
             except DomainError as e:
                 _add_errors(form, e)
@@ -287,7 +290,7 @@ def message_template_reset(request: HttpRequest, key: str) -> HttpResponse:
     admin = admin_of(request)
     assert admin.organisation_id is not None
     customer_messages.reset_message_template(
-        organisation_id=admin.organisation_id, key=_kind_or_404(key)
+        organisation_id=admin.organisation_id, key=_kind_or_404(key), actor=admin
     )
     messages.success(request, _("The built-in text applies again."))
     return redirect("cases:message_templates")

@@ -9,7 +9,9 @@
 5. count the submission against the phone number → `RateLimited` (429);
 6. one transaction: find or create the customer, create the case (channel `web`) owned by the
    store's staff member on duty, an internal note that the customer wrote it on the public
-   page, the photos as `Attachment` rows, a notification to the owner.
+   page, the photos as `Attachment` rows, a notification to the owner, and the customer's
+   `case_received` message (case number and promised reply time, by SMS in the language of
+   the page), which is sent after commit.
 
 The counters of steps 1 and 5 are written outside that transaction on purpose, so a refused
 submission still counts; that is why this service is not wrapped in `transaction.atomic` as a
@@ -38,7 +40,7 @@ from django.db.models import Count, IntegerField, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from manyi.accounts.choices import Role
 from manyi.accounts.models import Store, User
@@ -53,6 +55,7 @@ from manyi.customers.choices import SourceChannel
 from manyi.customers.models import Asset, Customer
 from manyi.customers.services import create_customer
 from manyi.customers.validation import normalise_phone
+from manyi.notifications.customer import is_english, send_to_customer
 from manyi.notifications.services import Message, queue_notifications
 
 NAME_MAX = 100
@@ -573,9 +576,12 @@ def _write(
             kind=EventKind.COMMENTED,
             actor=None,
             case=case,
-            message=_(
+            message=ngettext(
                 "The customer sent this complaint on the public complaint page of %(store)s "
-                "(IP %(ip)s, %(photos)d photo(s)); it was given to %(owner)s, who was on duty."
+                "(IP %(ip)s, %(photos)d photo); it was given to %(owner)s, who was on duty.",
+                "The customer sent this complaint on the public complaint page of %(store)s "
+                "(IP %(ip)s, %(photos)d photos); it was given to %(owner)s, who was on duty.",
+                len(clean.photos),
             )
             % {"store": store.name, "ip": ip, "photos": len(clean.photos), "owner": owner},
             at=now,
@@ -604,7 +610,28 @@ def _write(
                 )
             ]
         )
+        _confirm_to_customer(case, store=store, language=language, now=now)
     return case
+
+
+def _confirm_to_customer(case: Case, *, store: Store, language: str, now: dt.datetime) -> None:
+    """The `case_received` message: the case number and the promised first reply, by SMS to
+    the phone the customer gave (send_to_customer picks the channel; a public case has a
+    phone), in English when the customer used the English page. Written to the outbox in this
+    transaction and delivered after commit. Without a running first-response clock there is
+    no promise to repeat, so nothing is sent (the "thank you" page shows the number)."""
+    due = promised_first_response(case)
+    if due is None:
+        return
+    send_to_customer(
+        case=case,
+        kind="case_received",
+        context={"due_at": timezone.localtime(due, store_zone(store)).strftime("%Y-%m-%d %H:%M")},
+        dedupe_key=f"received:{case.pk}",
+        actor=None,
+        now=now,
+        language="en" if is_english(language) else "zh-hans",
+    )
 
 
 def lookup_case(

@@ -421,15 +421,19 @@ def log_communication(
     if errors:
         raise ValidationFailed(errors)
     current = _locked(case, version)
+    if at < current.received_at - dt.timedelta(minutes=5):
+        raise ValidationFailed({"at": [_("This is before the complaint was received.")]})
     if require_open and not current.is_open:
         raise DomainError(_("Reopen the case before answering it."), field="status")
     if template is not None and template.organisation_id != current.organisation_id:
         raise DomainError(_("Unknown template."), field="template")
     responds = direction == Direction.OUTBOUND and not automatic and current.is_open
     if responds:
-        fields: dict[str, Any] = {"last_responded_at": at}
+        # The clocks are met now (when it is recorded), so the case's response times are too:
+        # a back-dated entry cannot turn a breached first response into one made in time.
+        fields: dict[str, Any] = {"last_responded_at": now}
         if current.first_responded_at is None:
-            fields["first_responded_at"] = at
+            fields["first_responded_at"] = now
         old_status = current.status
         if current.status == Status.NEW:
             fields["status"] = Status.ACKNOWLEDGED
@@ -545,7 +549,8 @@ def change_status(
     """Move a case to `status` if the transition is allowed; clocks pause, resume or stop.
 
     Resolving requires the outcome and schedules the follow-up call; closing requires the root
-    cause and the corrective action. `require_learning=False` is for imports of old cases."""
+    cause and the corrective action. `require_learning=False` is for imports of old cases: it
+    neither requires these nor schedules a follow-up call."""
     now = now or timezone.now()
     if status not in Status.values:
         raise DomainError(_("Not one of the allowed values."), field="status")
@@ -600,7 +605,8 @@ def change_status(
         },
         at=now,
     )
-    if status == Status.RESOLVED:
+    if status == Status.RESOLVED and require_learning:
+        # Not for imports of old cases: their call-backs are history, not work to do.
         from manyi.followups.services import schedule_case_followup
 
         schedule_case_followup(case=current, actor=actor, now=now)

@@ -106,15 +106,23 @@ def purge_old(before: dt.datetime) -> int:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the first X-Forwarded-For entry when settings.MANYI_TRUST_X_FORWARDED_FOR
-    is on (only behind a proxy that overwrites the header; otherwise a client could pick any
-    address and escape its limit). Something that is not an IP address counts as "unknown"."""
+    """The client's IP address. REMOTE_ADDR, unless settings.MANYI_TRUST_X_FORWARDED_FOR is
+    on: then the X-Forwarded-For entry that the outermost of our own proxies wrote.
+
+    Every proxy *appends* the address it received the request from, so only the right end of
+    the header is trustworthy; whatever is to the left of it the client may have sent itself.
+    With MANYI_TRUSTED_PROXY_COUNT = N proxies in front of the application (default 1), the
+    client is the N-th entry from the right (N = 1: the last entry, the one the nearest proxy
+    added). A header with fewer than N entries did not pass through all of our proxies, so
+    REMOTE_ADDR is used; no header at all also means REMOTE_ADDR. Something that is not an IP
+    address counts as "unknown"."""
     raw = request.META.get("REMOTE_ADDR", "")
     if getattr(settings, "MANYI_TRUST_X_FORWARDED_FOR", False):
+        hops = max(1, int(getattr(settings, "MANYI_TRUSTED_PROXY_COUNT", 1) or 1))
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            raw = first
+        entries = [e.strip() for e in forwarded.split(",")] if forwarded.strip() else []
+        if len(entries) >= hops:
+            raw = entries[-hops]
     try:
         return str(ipaddress.ip_address(raw.strip()))
     except ValueError:

@@ -30,7 +30,7 @@ from manyi.core.api_support import (
     user_of,
 )
 from manyi.core.errors import ValidationFailed
-from manyi.core.scoping import cases_for, customers_for, mask_phone, staff_for
+from manyi.core.scoping import cases_for, customers_for, staff_for
 from manyi.followups import selectors, services
 from manyi.followups.choices import MAX_ATTEMPTS, ContactResult, FollowUpState, Reason, Satisfaction
 from manyi.followups.models import FollowUp, PhoneMessage
@@ -46,7 +46,10 @@ router = Router(tags=["followups"])
 class CustomerBrief(Output):
     id: int
     name: str
-    phone: str = Field(description="Masked (138****5678) unless you may view personal data.")
+    phone: str = Field(
+        description="In full for the person who must make the call and for those who may view "
+        "personal data; masked (138****5678) for everyone else."
+    )
 
 
 class CaseBrief(Output):
@@ -113,7 +116,9 @@ class AttemptIn(Input):
     )
     note: str = Field("", max_length=2000)
     reschedule_to: dt.date | None = Field(
-        None, description="For `no_answer`: the day to call again (default the next working day)."
+        None,
+        description="For `no_answer`: the day to call again (default the next working day; at "
+        "most 14 days after the call, setting MANYI_FOLLOWUP_MAX_RESCHEDULE_DAYS).",
     )
     version: int | None = Field(None, description="The version you read; a stale one answers 409.")
 
@@ -122,7 +127,8 @@ class MessageOut(Output):
     id: int
     caller_name: str
     caller_phone: str = Field(
-        description="Shown in full to the recipient and to those who may view personal data."
+        description="In full for the recipient (who must call back) and for those who may view "
+        "personal data; masked (138****5678) for everyone else."
     )
     reason: str
     received_at: dt.datetime
@@ -187,7 +193,6 @@ def _tz(f: FollowUp | PhoneMessage) -> str | None:
 
 def followup_out(f: FollowUp, viewer: User, *, now: dt.datetime) -> dict[str, Any]:
     tz = _tz(f)
-    phone = f.customer.phone
     return {
         "id": f.pk,
         "reason": f.reason,
@@ -195,7 +200,7 @@ def followup_out(f: FollowUp, viewer: User, *, now: dt.datetime) -> dict[str, An
         "customer": {
             "id": f.customer.pk,
             "name": f.customer.name,
-            "phone": phone if viewer.can_view_personal_data else mask_phone(phone),
+            "phone": selectors.phone_shown(viewer, f.customer.phone, caller_id=f.assigned_to_id),
         },
         "case": {"id": f.case.pk, "number": f.case.number} if f.case is not None else None,
         "store": _store_ref(f),
@@ -216,11 +221,10 @@ def followup_out(f: FollowUp, viewer: User, *, now: dt.datetime) -> dict[str, An
 
 def message_out(m: PhoneMessage, viewer: User, *, now: dt.datetime) -> dict[str, Any]:
     tz = _tz(m)
-    full = viewer.pk == m.for_user_id or viewer.can_view_personal_data
     return {
         "id": m.pk,
         "caller_name": m.caller_name,
-        "caller_phone": m.caller_phone if full else mask_phone(m.caller_phone),
+        "caller_phone": selectors.phone_shown(viewer, m.caller_phone, caller_id=m.for_user_id),
         "reason": m.reason,
         "received_at": local(m.received_at, tz),
         "due_at": local(m.due_at, tz),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from manyi.accounts.choices import Role
 from manyi.accounts.models import User
 from manyi.cases.models import Case
+from manyi.core.scoping import mask_phone
 from manyi.followups.choices import FollowUpState, Reason
 from manyi.followups.models import CallScript, FollowUp, FollowUpAttempt, PhoneMessage
 from manyi.followups.scripts import Script, default_script
@@ -43,6 +44,18 @@ def followups_for(user: User) -> QuerySet[FollowUp]:
 def messages_for(user: User) -> QuerySet[PhoneMessage]:
     """Phone messages the user may see."""
     return _scoped(PhoneMessage.objects.all(), user)
+
+
+def sees_full_phone(viewer: User, caller_id: int | None) -> bool:
+    """The one rule for the numbers on follow-ups and phone messages: the person who must call
+    back (the follow-up's `assigned_to`, the message's `for_user`) sees the full number;
+    everyone else sees it as their personal-data permission allows (else masked)."""
+    return (caller_id is not None and viewer.pk == caller_id) or viewer.can_view_personal_data
+
+
+def phone_shown(viewer: User, phone: str, *, caller_id: int | None) -> str:
+    """`phone` as `viewer` may see it (see sees_full_phone)."""
+    return phone if sees_full_phone(viewer, caller_id) else mask_phone(phone or "")
 
 
 def sees_whole_store(user: User) -> bool:

@@ -126,6 +126,13 @@ def _locked(qs: QuerySet[M], pk: int, *related: str) -> M:
     return qs.select_for_update(**lock_self()).select_related(*related).get(pk=pk)
 
 
+def max_reschedule_days() -> int:
+    """How far ahead an unanswered call may be moved, in days after the attempt
+    (settings.MANYI_FOLLOWUP_MAX_RESCHEDULE_DAYS, default 14): a follow-up pushed back for
+    weeks is a call that will never be made."""
+    return max(1, int(getattr(settings, "MANYI_FOLLOWUP_MAX_RESCHEDULE_DAYS", 14)))
+
+
 def _when(store: Store, at: dt.datetime) -> str:
     return at.astimezone(store_zone(store)).strftime("%Y-%m-%d %H:%M")
 
@@ -139,8 +146,9 @@ def _when(store: Store, at: dt.datetime) -> str:
 def schedule_case_followup(
     *, case: Case, actor: User | None, now: dt.datetime | None = None
 ) -> FollowUp | None:
-    """The follow-up call after a case is resolved: `followup_days` calendar days later (SLA
-    policy, default 7; 0 = none), assigned to the case owner. One open follow-up per case."""
+    """The follow-up call after a case is resolved: `followup_days` calendar days after the
+    day it was resolved on the store's calendar (SLA policy, default 7; 0 = none), assigned to
+    the case owner. One open follow-up per case."""
     now = now or timezone.now()
     days = case.sla_policy.followup_days if case.sla_policy is not None else 7
     if days <= 0:
@@ -149,7 +157,9 @@ def schedule_case_followup(
     if open_ is not None:
         return open_
     store = Store.objects.select_related("calendar").get(pk=case.store_id)
-    day = timezone.localtime(now).date() + dt.timedelta(days=days)
+    # The store's calendar date, not the server's: a case resolved late in the evening in a
+    # store west of the server's time zone is still "today" there.
+    day = local_date(store, now) + dt.timedelta(days=days)
     followup = FollowUp.objects.create(
         organisation_id=case.organisation_id,
         store=store,
@@ -292,8 +302,9 @@ def record_attempt(
 
     - reached: done, with the customer's satisfaction (required);
     - wrong number / refused: done with that result;
-    - no answer: called again on `reschedule_to` (default the next working day); after
-      MAX_ATTEMPTS unanswered calls the follow-up expires with that result.
+    - no answer: called again on `reschedule_to` (default the next working day; at most
+      max_reschedule_days() after the attempt); after MAX_ATTEMPTS unanswered calls the
+      follow-up expires with that result.
 
     Done after its due time, or expired, it is `missed` (service omission). "Not satisfied"
     on a case's follow-up reopens the case (if resolved or closed) and tells the owner and
@@ -336,6 +347,14 @@ def record_attempt(
             errors["reschedule_to"] = [_("Only an unanswered call is rescheduled.")]
         elif reschedule_to < today:
             errors["reschedule_to"] = [_("A call cannot be scheduled in the past.")]
+        elif reschedule_to > today + dt.timedelta(days=max_reschedule_days()):
+            errors["reschedule_to"] = [
+                _("An unanswered call is called again within %(n)d days (by %(day)s).")
+                % {
+                    "n": max_reschedule_days(),
+                    "day": (today + dt.timedelta(days=max_reschedule_days())).isoformat(),
+                }
+            ]
     if errors:
         raise ValidationFailed(errors)
 
@@ -500,10 +519,21 @@ def take_message(
         customer=customer,
         due_at=message_due(store, received_at),
     )
+    if customer is not None:
+        record_event(
+            organisation_id=org_id,
+            kind=EventKind.FOLLOWUP,
+            actor=actor,
+            customer=customer,
+            message=_("Phone message taken for %(name)s: %(reason)s")
+            % {"name": str(for_user), "reason": message.reason},
+            at=now,
+        )
     if for_user.pk != actor.pk:
+        # No phone number in the notification: it goes out by email/WeChat and stays in
+        # inboxes; the number is on the workbench, masked as the reader may see it.
         values = {
             "caller": message.caller_name,
-            "phone": phone,
             "taker": str(actor),
             "at": _when(store, received_at),
             "due": _when(store, message.due_at),
@@ -517,8 +547,9 @@ def take_message(
                     dedupe_key=f"phone-message:{message.pk}",
                     subject=_("Phone message from %(caller)s") % values,
                     body=_(
-                        "%(caller)s (%(phone)s) called at %(at)s; %(taker)s took the message: "
-                        "%(reason)s\nPlease call back by %(due)s."
+                        "%(caller)s called at %(at)s; %(taker)s took the message: %(reason)s\n"
+                        "Please call %(caller)s back by %(due)s; the number is on your "
+                        "follow-up workbench."
                     )
                     % values,
                 )
@@ -542,7 +573,7 @@ def return_message(
 ) -> PhoneMessage:
     """The call was returned; `note` says what was said."""
     now = now or timezone.now()
-    current = _locked(PhoneMessage.objects.all(), message.pk, "for_user")
+    current = _locked(PhoneMessage.objects.all(), message.pk, "for_user", "customer")
     if not may_return(actor, current):
         raise DomainError(
             _("Only the recipient, their supervisor or a manager can mark this message returned."),
@@ -553,6 +584,20 @@ def return_message(
     current.returned_at = now
     current.return_note = note.strip()
     current.save(update_fields=["returned_at", "return_note"])
+    if current.customer_id is not None:
+        values = {"name": str(current.for_user), "note": current.return_note}
+        record_event(
+            organisation_id=current.organisation_id,
+            kind=EventKind.FOLLOWUP,
+            actor=actor,
+            customer=current.customer,
+            message=(
+                _("Phone message for %(name)s returned: %(note)s") % values
+                if current.return_note
+                else _("Phone message for %(name)s returned.") % values
+            ),
+            at=now,
+        )
     return current
 
 
@@ -700,9 +745,8 @@ def _phone_message_messages(ids: list[int]) -> list[Message]:
     bosses = _bosses([m.for_user for m in rows])
     out: list[Message] = []
     for m in rows:
-        values = {
+        values = {  # no phone number in notifications: it is on the workbench
             "caller": m.caller_name,
-            "phone": m.caller_phone,
             "due": _when(m.store, m.due_at),
             "staff": str(m.for_user),
         }
@@ -714,8 +758,8 @@ def _phone_message_messages(ids: list[int]) -> list[Message]:
                 dedupe_key=key,
                 subject=_("Message not returned: %(caller)s") % values,
                 body=_(
-                    "The phone message from %(caller)s (%(phone)s) was to be returned by "
-                    "%(due)s. Please call back now."
+                    "The phone message from %(caller)s was to be returned by %(due)s. Please "
+                    "call %(caller)s back now; the number is on your follow-up workbench."
                 )
                 % values,
             )
@@ -730,7 +774,7 @@ def _phone_message_messages(ids: list[int]) -> list[Message]:
                     subject=_("Message not returned: %(caller)s (%(staff)s)") % values,
                     body=_(
                         "%(staff)s has not returned the phone message from %(caller)s, "
-                        "due by %(due)s."
+                        "due by %(due)s. See the follow-up workbench."
                     )
                     % values,
                 )

@@ -69,7 +69,9 @@ def _script_text(f: FollowUp, scripts: dict[str, Script]) -> str:
 def _outcome_form(f: FollowUp, data: Any = None) -> OutcomeForm:
     initial = {
         "version": f.version,
-        "reschedule_to": services.next_working_day(f.store, timezone.localdate()),
+        "reschedule_to": services.next_working_day(
+            f.store, services.local_date(f.store, timezone.now())
+        ),
     }
     return OutcomeForm(data, prefix=f"fu{f.pk}", initial=initial)
 
@@ -77,6 +79,7 @@ def _outcome_form(f: FollowUp, data: Any = None) -> OutcomeForm:
 def _row(
     f: FollowUp,
     *,
+    viewer: User,
     scripts: dict[str, Script],
     now: dt.datetime,
     form: OutcomeForm | None = None,
@@ -85,6 +88,8 @@ def _row(
     is_open = f.state == FollowUpState.OPEN
     return {
         "f": f,
+        # The person who has to make the call sees the number in full.
+        "show_phone": selectors.sees_full_phone(viewer, f.assigned_to_id),
         "form": (form or _outcome_form(f)) if is_open else None,
         "script": _script_text(f, scripts) if is_open else "",
         "overdue": is_open and f.due_at < now,
@@ -128,7 +133,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     else:
         scripts = selectors.scripts_for(user.organisation_id)
         qs = today_qs if tab == "today" else overdue_qs
-        context["rows"] = [_row(f, scripts=scripts, now=now) for f in qs[:SHOWN]]
+        context["rows"] = [_row(f, viewer=user, scripts=scripts, now=now) for f in qs[:SHOWN]]
     return render(request, "followups/workbench.html", context)
 
 
@@ -184,7 +189,9 @@ def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         form = _outcome_form(fresh, data)
         form.is_valid()
     scripts = selectors.scripts_for(user.organisation_id)
-    row = _row(fresh, scripts=scripts, now=timezone.now(), form=form, expanded=expanded)
+    row = _row(
+        fresh, viewer=user, scripts=scripts, now=timezone.now(), form=form, expanded=expanded
+    )
     return render(request, "followups/_row.html", {"row": row, "flash": flash})
 
 
@@ -212,7 +219,7 @@ def _message_row(m: PhoneMessage, user: User, form: ReturnForm | None = None) ->
         "form": form or ReturnForm(prefix=f"pm{m.pk}"),
         "may_return": services.may_return(user, m),
         # The recipient has to call back: they always see the number in full.
-        "show_phone": user.pk == m.for_user_id or user.can_view_personal_data,
+        "show_phone": selectors.sees_full_phone(user, m.for_user_id),
         "overdue": m.returned_at is None and m.due_at < timezone.now(),
     }
 

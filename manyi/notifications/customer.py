@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from manyi.audit.models import AuditEvent, EventKind
-from manyi.audit.services import record_event
+from manyi.audit.services import diff, record_event, snapshot
 from manyi.notifications.models import (
     CustomerChannel,
     CustomerMessage,
@@ -357,6 +357,37 @@ def unknown_placeholders(text: str, kind: str) -> list[str]:
     return sorted({m.group(1) for m in _PLACEHOLDER.finditer(text)} - known)
 
 
+TEMPLATE_FIELDS = ("subject_zh", "body_zh", "subject_en", "body_en")
+
+
+def _audit_message_template(
+    *,
+    organisation_id: int,
+    key: str,
+    kind: EventKind,
+    actor: User | None,
+    changes: dict[str, list[object]],
+    reset: bool = False,
+) -> None:
+    """An organisation-level audit event (no case, no customer) for an edited customer
+    message text."""
+    from django.utils.translation import gettext
+
+    values = {"name": str(KIND_LABELS.get(key, key))}
+    message = (
+        gettext("Customer message “%(name)s”: back to the built-in text") % values
+        if reset
+        else gettext("Customer message “%(name)s”") % values
+    )
+    record_event(
+        organisation_id=organisation_id,
+        kind=kind,
+        actor=actor,
+        message=message,
+        changes=changes,
+    )
+
+
 @transaction.atomic
 def save_message_template(
     *,
@@ -366,8 +397,10 @@ def save_message_template(
     body_zh: str,
     subject_en: str = "",
     body_en: str = "",
+    actor: User | None = None,
 ) -> MessageTemplate:
-    """Create or replace the organisation's text of the built-in message `key`."""
+    """Create or replace the organisation's text of the built-in message `key`; a real change
+    is recorded in the audit trail with `actor`."""
     from django.utils.translation import gettext
 
     from manyi.core.errors import ValidationFailed
@@ -398,16 +431,45 @@ def save_message_template(
                 ]
     if errors:
         raise ValidationFailed(errors)
-    template, _created = MessageTemplate.objects.update_or_create(
+    existing = (
+        MessageTemplate.objects.select_for_update()
+        .filter(organisation_id=organisation_id, key=key)
+        .first()
+    )
+    before = snapshot(existing, TEMPLATE_FIELDS) if existing is not None else {}
+    template, created = MessageTemplate.objects.update_or_create(
         organisation_id=organisation_id, key=key, defaults=values
     )
+    changes = diff(before, snapshot(template, TEMPLATE_FIELDS))
+    if created or changes:
+        _audit_message_template(
+            organisation_id=organisation_id,
+            key=key,
+            kind=EventKind.CREATED if created else EventKind.CHANGED,
+            actor=actor,
+            changes=changes,
+        )
     return template
 
 
 @transaction.atomic
-def reset_message_template(*, organisation_id: int, key: str) -> bool:
-    """Drop the organisation's text of `key`: the built-in text applies again."""
+def reset_message_template(*, organisation_id: int, key: str, actor: User | None = None) -> bool:
+    """Drop the organisation's text of `key`: the built-in text applies again (recorded in
+    the audit trail with `actor` when there was a text to drop)."""
+    existing = list(
+        MessageTemplate.objects.select_for_update().filter(organisation_id=organisation_id, key=key)
+    )
     deleted, _rows = MessageTemplate.objects.filter(
         organisation_id=organisation_id, key=key
     ).delete()
+    if deleted and existing:
+        before = snapshot(existing[0], TEMPLATE_FIELDS)
+        _audit_message_template(
+            organisation_id=organisation_id,
+            key=key,
+            kind=EventKind.CHANGED,
+            actor=actor,
+            changes={k: [v, None] for k, v in before.items() if v},
+            reset=True,
+        )
     return deleted > 0

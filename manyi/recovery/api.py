@@ -378,13 +378,18 @@ def store_budget(
     return {
         "store": {"id": store.pk, "code": store.code, "name": store.name},
         "month": s.month_label,
-        "budget": s.budget,
-        "spent": s.spent,
-        "pending": s.pending,
-        "remaining": s.remaining,
+        "budget": _cents(s.budget),
+        "spent": _cents(s.spent),
+        "pending": _cents(s.pending),
+        "remaining": _cents(s.remaining),
         "percent": s.percent,
         "level": s.level,
     }
+
+
+def _cents(value: Decimal | None) -> Decimal | None:
+    """Sums come back from SQLite without their two decimal places; answer them as stored."""
+    return None if value is None else value.quantize(Decimal("0.01"))
 
 
 # --------------------------------------------------------------------------------------

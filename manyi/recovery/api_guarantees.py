@@ -30,7 +30,12 @@ from manyi.core.api_support import (
 from manyi.core.scoping import cases_for
 from manyi.recovery.choices import ActionKind, ActionState, PayoutKind, TriggerKind
 from manyi.recovery.guarantee_selectors import breaches_for, guarantees_for
-from manyi.recovery.guarantees import in_force_from, record_staff_event, save_guarantee
+from manyi.recovery.guarantees import (
+    MAX_WITHIN_MINUTES,
+    in_force_from,
+    record_staff_event,
+    save_guarantee,
+)
 from manyi.recovery.models import Guarantee, GuaranteeBreach
 
 router = Router(tags=["guarantees"])
@@ -53,6 +58,16 @@ class GuaranteeIn(Input):
     )
     channels: list[Channel] = Field(
         default_factory=list, description="Only cases of these channels; empty: every channel."
+    )
+    within_minutes: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_WITHIN_MINUTES,
+        examples=[2880],
+        description="`sla_breach` on `first_response` or `resolution` only: broken when the "
+        "metric is not met within this many wall-clock minutes of receiving the complaint "
+        "(2880 = 48 hours), whatever the SLA policy's target; null: when the SLA clock "
+        "breaches.",
     )
     payout_kind: PayoutKind = PayoutKind.FIXED
     action_kind: ActionKind = ActionKind.DISCOUNT
@@ -81,6 +96,7 @@ class GuaranteeOut(Output):
     trigger: TriggerKind
     metric: SlaMetric | None
     channels: list[str]
+    within_minutes: int | None
     payout_kind: PayoutKind
     action_kind: ActionKind
     amount: Decimal = Field(examples=[MONEY_EXAMPLE])
@@ -164,6 +180,7 @@ def guarantee_out(g: Guarantee) -> dict[str, Any]:
         "trigger": g.trigger,
         "metric": g.metric or None,
         "channels": list(g.channels or []),
+        "within_minutes": g.within_minutes,
         "payout_kind": g.payout_kind,
         "action_kind": g.action_kind,
         "amount": g.amount,
@@ -234,7 +251,9 @@ def add_guarantee(request: HttpRequest, payload: GuaranteeIn) -> Answer[dict[str
 
 @router.put("/guarantees/{guarantee_id}", response=GuaranteeOut, summary="Replace a guarantee")
 def put_guarantee(request: HttpRequest, guarantee_id: int, payload: GuaranteeIn) -> dict[str, Any]:
-    """Organisation admins only. Payouts already made stay as they were."""
+    """Organisation admins only. Payouts already made stay as they were. Changing what breaks
+    it (trigger, metric, channels, within_minutes) or re-activating it moves `starts_at` to
+    now: facts before the change do not pay."""
     user = user_of(request)
     require_org_admin(user)
     g = get_or_404(guarantees_for(user).select_related("organisation"), guarantee_id)
@@ -275,9 +294,10 @@ def list_breaches(request: HttpRequest, filters: Query[BreachFilters]) -> dict[s
 def add_guarantee_event(
     request: HttpRequest, case_id: int, payload: GuaranteeEventIn
 ) -> Answer[dict[str, Any]]:
-    """For guarantees broken by what staff see (a billing error): pays out at once, approved
-    by the guarantee (`payout_action`), and tells the customer. Send an Idempotency-Key to
-    make a retry safe."""
+    """For guarantees broken by what staff see (a billing error). Within the caller's authority
+    limit the payout (`payout_action`) is approved by the guarantee at once and the customer
+    told; beyond it, it is `pending` until someone whose limit covers it approves it (the
+    customer is told then). Send an Idempotency-Key to make a retry safe."""
     user = user_of(request)
     case = get_or_404(cases_for(user), case_id)
     guarantee = get_or_404(guarantees_for(user), payload.guarantee_id)

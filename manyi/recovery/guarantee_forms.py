@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from manyi.accounts.models import Store
 from manyi.cases.choices import Channel, SlaMetric
 from manyi.recovery.choices import ActionKind, PayoutKind, TriggerKind
-from manyi.recovery.guarantees import PAYOUT_KINDS
+from manyi.recovery.guarantees import MAX_WITHIN_MINUTES, PAYOUT_KINDS
 from manyi.recovery.models import Guarantee
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -47,7 +47,18 @@ class GuaranteeForm(forms.Form):
         choices=[("", "—"), *SlaMetric.choices],
         help_text=_(
             "Broken when this SLA metric of a case is breached: the promise should state the "
-            "target of the SLA policies that apply."
+            "target of the SLA policies that apply, or give the time below."
+        ),
+    )
+    within_minutes = forms.IntegerField(
+        label=_label("within_minutes"),
+        required=False,
+        min_value=1,
+        max_value=MAX_WITHIN_MINUTES,
+        help_text=_(
+            "First response or resolution only: broken when it does not come within this many "
+            "minutes of receiving the complaint, around the clock (2880 = 48 hours), whatever "
+            "the SLA policy's target. Empty: when the SLA policy's target is missed."
         ),
     )
     channels = forms.MultipleChoiceField(
@@ -78,7 +89,10 @@ class GuaranteeForm(forms.Form):
         label=_label("starts_at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Breaches from this time on pay. Empty: from when the guarantee is saved."),
+        help_text=_(
+            "Breaches from this time on pay. Empty: from when the guarantee is saved. Changing "
+            "what breaks it, or switching it on again, moves this to the time of the change."
+        ),
     )
 
     def data_for_service(self) -> dict[str, Any]:
@@ -103,6 +117,7 @@ class GuaranteeForm(forms.Form):
             "action_kind": g.action_kind,
             "amount": g.amount,
             "multiplier": g.multiplier,
+            "within_minutes": g.within_minutes,
             "active": g.active,
             "starts_at": g.starts_at,
         }

@@ -11,14 +11,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from manyi.accounts.models import User
 from manyi.cases.models import Case, SlaTarget
 from manyi.core.scoping import stores_for
-from manyi.recovery.choices import TriggerKind
+from manyi.recovery.choices import ActionState, TriggerKind
 from manyi.recovery.guarantees import in_force_from
 from manyi.recovery.models import Guarantee, GuaranteeBreach
 
@@ -92,6 +92,9 @@ class ReportRow:
     store: str
     breaches: int
     payout: Decimal
+    # Of these, payouts staff recorded beyond their authority still waiting for approval.
+    waiting: int = 0
+    waiting_payout: Decimal = Decimal("0")
 
 
 @dataclass
@@ -100,6 +103,8 @@ class GuaranteeTotal:
     guarantee: str
     breaches: int = 0
     payout: Decimal = Decimal("0")
+    waiting: int = 0
+    waiting_payout: Decimal = Decimal("0")
 
 
 @dataclass
@@ -110,6 +115,8 @@ class Report:
     totals: list[GuaranteeTotal] = field(default_factory=list)
     breaches: int = 0
     payout: Decimal = Decimal("0")
+    waiting: int = 0
+    waiting_payout: Decimal = Decimal("0")
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -137,7 +144,8 @@ def guarantee_report(
 ) -> Report:
     """Breaches and payouts per guarantee × store × month, from the month of `start` to the
     month of `end` (both included, months in the site's time zone), in the stores the user
-    sees. One grouped query on the breaches' (organisation, at) index."""
+    sees, with how many of them (and how much) still wait for approval. One grouped query on
+    the breaches' (organisation, at) index."""
     zone = ZoneInfo(settings.TIME_ZONE)
     first, last = month_start(start), month_start(end)
     report = Report(start=first, end=last)
@@ -153,7 +161,12 @@ def guarantee_report(
     grouped = (
         qs.annotate(month=TruncMonth("at", tzinfo=zone))
         .values("month", "guarantee_id", "guarantee__name", "store_id", "store__name")
-        .annotate(n=Count("id"), cost=Sum("payout"))
+        .annotate(
+            n=Count("id"),
+            cost=Sum("payout"),
+            waiting=Count("id", filter=Q(payout_action__state=ActionState.PENDING)),
+            waiting_cost=Sum("payout", filter=Q(payout_action__state=ActionState.PENDING)),
+        )
         .order_by()
     )
     rows: list[ReportRow] = []
@@ -170,6 +183,8 @@ def guarantee_report(
                 store=r["store__name"],
                 breaches=r["n"],
                 payout=r["cost"] or Decimal("0"),
+                waiting=r["waiting"],
+                waiting_payout=r["waiting_cost"] or Decimal("0"),
             )
         )
     rows.sort(key=lambda row: (-row.month.toordinal(), row.guarantee, row.store))
@@ -179,7 +194,11 @@ def guarantee_report(
         t = totals.setdefault(row.guarantee_id, GuaranteeTotal(row.guarantee_id, row.guarantee))
         t.breaches += row.breaches
         t.payout += row.payout
+        t.waiting += row.waiting
+        t.waiting_payout += row.waiting_payout
     report.totals = sorted(totals.values(), key=lambda t: (-t.payout, t.guarantee))
     report.breaches = sum(t.breaches for t in report.totals)
     report.payout = sum((t.payout for t in report.totals), Decimal("0"))
+    report.waiting = sum(t.waiting for t in report.totals)
+    report.waiting_payout = sum((t.waiting_payout for t in report.totals), Decimal("0"))
     return report

@@ -26,6 +26,7 @@ from manyi.cases.models import Case
 from manyi.core.errors import DomainError
 from manyi.core.scoping import cases_for, stores_for
 from manyi.recovery import guarantee_selectors as selectors
+from manyi.recovery.choices import ActionState
 from manyi.recovery.guarantee_forms import GuaranteeForm, ReportFilterForm, StaffEventForm
 from manyi.recovery.guarantees import record_staff_event, save_guarantee
 from manyi.recovery.templatetags.recovery_tags import yuan
@@ -152,9 +153,29 @@ def guarantee_report_export(request: HttpRequest, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")  # Excel opens UTF-8 Chinese correctly with a BOM
     writer = csv.writer(response)
-    writer.writerow([_("Month"), _("Guarantee"), _("Store"), _("Times broken"), _("Payout (yuan)")])
+    writer.writerow(
+        [
+            _("Month"),
+            _("Guarantee"),
+            _("Store"),
+            _("Times broken"),
+            _("Payout (yuan)"),
+            _("Waiting for approval"),
+            _("Waiting for approval (yuan)"),
+        ]
+    )
     for r in report.rows:
-        writer.writerow([f"{r.month:%Y-%m}", r.guarantee, r.store, r.breaches, f"{r.payout:.2f}"])
+        writer.writerow(
+            [
+                f"{r.month:%Y-%m}",
+                r.guarantee,
+                r.store,
+                r.breaches,
+                f"{r.payout:.2f}",
+                r.waiting,
+                f"{r.waiting_payout:.2f}",
+            ]
+        )
     return response
 
 
@@ -202,7 +223,8 @@ def _recovery_panel_oob(request: HttpRequest, case: Case) -> str:
 @login_required
 @require_POST
 def guarantee_event(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record a broken staff-event guarantee on a case; pays out at once."""
+    """Record a broken staff-event guarantee on a case: pays out at once within the user's
+    authority, else the payout waits for approval."""
     user = _user(request)
     case = get_object_or_404(
         cases_for(user).select_related("store", "customer", "category__parent"), pk=pk
@@ -226,14 +248,27 @@ def guarantee_event(request: HttpRequest, pk: int) -> HttpResponse:
             apply_domain_error(form, e)
         else:
             paid = True
-            text = _("Guarantee “%(name)s” broken: %(payout)s paid out and the customer told.") % {
-                "name": breach.guarantee.name,
-                "payout": yuan(breach.payout),
-            }
+            values = {"name": breach.guarantee.name, "payout": yuan(breach.payout)}
+            level = "success"
+            if breach.payout_action.state == ActionState.PENDING:
+                level = "info"
+                text = (
+                    _(
+                        "Guarantee “%(name)s” broken: the payout of %(payout)s is above your "
+                        "authority and waits for approval; the customer is told once it is "
+                        "approved."
+                    )
+                    % values
+                )
+            else:
+                text = (
+                    _("Guarantee “%(name)s” broken: %(payout)s paid out and the customer told.")
+                    % values
+                )
             if not request.htmx:  # type: ignore[attr-defined]
-                messages.success(request, text)
+                getattr(messages, level)(request, text)
                 return redirect("cases:detail", pk=pk)
-            flash, form = ("success", text), StaffEventForm(guarantees=choices)
+            flash, form = (level, text), StaffEventForm(guarantees=choices)
     if not request.htmx:  # type: ignore[attr-defined]
         messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         return redirect("cases:detail", pk=pk)

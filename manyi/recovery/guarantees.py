@@ -3,19 +3,29 @@ what they pay, and the payout when one is broken.
 
 A guarantee binds to a fact the system measures:
 
-- `sla_breach`: an SLA clock (`CaseSla`) of a case breached for the guarantee's metric. The
-  guarantee pays when the *SLA policy's* target is missed, so its customer-facing text must
-  state that target: "first reply within 48 hours" is only honest when the first_response
-  target of the policies that apply is 48 hours (the guarantee pages show the targets);
+- `sla_breach` with `within_minutes` (metric first_response or resolution): the case's first
+  reply (`Case.first_responded_at`) or resolution (`Case.resolved_at`) did not come within
+  that many wall-clock minutes of receiving the complaint: the guarantee measures what it
+  promises ("first reply within 48 hours"), whatever the SLA policy's targets;
+- `sla_breach` without it: an SLA clock (`CaseSla`) of a case breached for the guarantee's
+  metric. The guarantee then pays when the *SLA policy's* target is missed, so its text must
+  state that target (the guarantee pages show the targets);
 - `followup_missed`: a follow-up call of a case not made by its due time (`FollowUp.missed`);
 - `staff_event`: staff record it on a case (a billing error), with the amount involved.
 
 A broken guarantee is one `GuaranteeBreach` row, unique per (guarantee, source_key) where the
-source key names the breaking fact (`sla:<clock id>:<cycle>`, `followup:<id>`,
-`event:<uuid>`). Its payout is a recovery action approved by the guarantee itself (state
-approved, nobody's decision), the customer is told through the case's channel, the case owner
-and the store manager are notified, and the case timeline shows it: all in the transaction
-that inserted the breach row, so a payout happens exactly when its breach row commits.
+source key names the breaking fact (`sla:<clock id>:<cycle>`, `within:<case id>:<metric>`,
+`followup:<id>`, `event:<uuid>`). Its payout is a recovery action, the case owner and the store
+manager are notified and the case timeline shows it: all in the transaction that inserted the
+breach row, so a payout happens exactly when its breach row commits.
+
+- A breach the system found (SLA, follow-up), or one staff record within their authority
+  limit, is approved by the guarantee itself (state approved, nobody's decision) and the
+  customer is told at once through the case's channel.
+- A staff event whose payout is beyond the recorder's authority waits for approval like any
+  recovery action above one's limit (state pending, the approvers are notified); the customer
+  is told when someone approves it (`tell_customer_of_payout`, called by
+  `services.approve_action`), and never if it is rejected.
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,6 +55,7 @@ from manyi.core.errors import DomainError, ValidationFailed
 from manyi.notifications.services import Message, queue_notifications
 from manyi.recovery.choices import ActionKind, ActionState, PayoutKind, TriggerKind
 from manyi.recovery.models import Guarantee, GuaranteeBreach, RecoveryAction
+from manyi.recovery.services import ask_approvers, authority_limit, covers
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("9999999999.99")
@@ -55,6 +66,12 @@ EVENT_KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 PAYOUT_KINDS = tuple(k for k in ActionKind.values if k not in ("apology", "explanation"))
 # The triggers the detection sweep looks for (staff events are recorded by hand).
 DETECTED = (TriggerKind.SLA_BREACH, TriggerKind.FOLLOWUP_MISSED)
+# `within_minutes`: the metrics it can measure, the case's timestamp of each, and its bounds.
+WITHIN_TIMESTAMPS = {
+    SlaMetric.FIRST_RESPONSE.value: "first_responded_at",
+    SlaMetric.RESOLUTION.value: "resolved_at",
+}
+MAX_WITHIN_MINUTES = 60 * 24 * 60  # 60 days
 
 GUARANTEE_FIELDS = (
     "code",
@@ -68,14 +85,17 @@ GUARANTEE_FIELDS = (
     "action_kind",
     "amount",
     "multiplier",
+    "within_minutes",
     "active",
     "starts_at",
 )
+# Changing one of these (or re-activating) changes which facts break the guarantee: the new
+# rule applies from the change on, so facts before it do not pay (save_guarantee).
+BINDING_FIELDS = ("trigger", "metric", "channels", "within_minutes")
 
-# The two guarantees of the seeds (DOMAIN.md §4) every organisation starts with. The first binds
-# to the first_response breach of whatever SLA policy applies to the case (the default policy
-# answers within 8 business hours, so it pays earlier than the 48 hours it promises: adjust the
-# text or the policy targets so they say the same).
+# The two guarantees of the seeds (DOMAIN.md §4) every organisation starts with. The first
+# measures the 48 hours it promises (`within_minutes`), not the SLA policy's first-response
+# target (1-8 business hours in the default policies).
 DEFAULT_GUARANTEES: list[dict[str, Any]] = [
     {
         "code": "first_reply_48h",
@@ -85,6 +105,7 @@ DEFAULT_GUARANTEES: list[dict[str, Any]] = [
         "¥100 service voucher.",
         "trigger": TriggerKind.SLA_BREACH,
         "metric": SlaMetric.FIRST_RESPONSE,
+        "within_minutes": 48 * 60,
         "channels": [],
         "payout_kind": PayoutKind.FIXED,
         "action_kind": ActionKind.DISCOUNT,
@@ -121,6 +142,13 @@ class NotAllowed(DomainError):
 def in_force_from(guarantee: Guarantee) -> dt.datetime:
     """Facts from this instant on break the guarantee: `starts_at`, else its creation."""
     return guarantee.starts_at or guarantee.created_at
+
+
+def within_text(minutes: int) -> str:
+    """A `within_minutes` for people: "48 h", or "90 min" when not whole hours."""
+    if minutes % 60 == 0:
+        return _("%(n)d h") % {"n": minutes // 60}
+    return _("%(n)d min") % {"n": minutes}
 
 
 # --------------------------------------------------------------------------------------
@@ -214,6 +242,31 @@ def _clean(
     chosen = [c for c in Channel.values if c in channels]  # in the choices' order, no repeats
     clean["channels"] = [] if trigger == TriggerKind.STAFF_EVENT else chosen
 
+    within = merged.get("within_minutes")
+    if isinstance(within, str):
+        within = within.strip()
+        if within.isdigit():
+            within = int(within)
+    if within in ("", None):
+        within = None
+    elif isinstance(within, bool) or not isinstance(within, int):
+        errors["within_minutes"] = [_("Enter a whole number of minutes.")]
+        within = None
+    elif trigger != TriggerKind.SLA_BREACH or metric not in WITHIN_TIMESTAMPS:
+        errors["within_minutes"] = [
+            _(
+                "Only a guarantee on the first response or the resolution of a case can be "
+                "measured in minutes from receiving the complaint."
+            )
+        ]
+    elif within <= 0:
+        errors["within_minutes"] = [_("Must be at least %(n)s.") % {"n": 1}]
+    elif within > MAX_WITHIN_MINUTES:
+        errors["within_minutes"] = [
+            _("At most 60 days (%(n)d minutes).") % {"n": MAX_WITHIN_MINUTES}
+        ]
+    clean["within_minutes"] = within
+
     payout_kind = merged.get("payout_kind") or PayoutKind.FIXED
     if payout_kind not in PayoutKind.values:
         errors["payout_kind"] = [_("Not one of the allowed values.")]
@@ -276,9 +329,17 @@ def _describe(g: Guarantee) -> dict[str, Any]:
         "action_kind": g.action_kind,
         "amount": str(g.amount),
         "multiplier": str(g.multiplier),
+        "within_minutes": g.within_minutes,
         "active": g.active,
         "starts_at": g.starts_at.isoformat() if g.starts_at else None,
     }
+
+
+def _binding(values: dict[str, Any]) -> tuple[Any, ...]:
+    """What decides which facts break a guarantee (channels in any order)."""
+    return tuple(
+        sorted(values.get(f) or []) if f == "channels" else values.get(f) for f in BINDING_FIELDS
+    )
 
 
 @transaction.atomic
@@ -288,13 +349,19 @@ def save_guarantee(
     organisation: Organisation,
     data: dict[str, Any],
     guarantee: Guarantee | None = None,
+    now: dt.datetime | None = None,
 ) -> Guarantee:
     """Create a guarantee (`guarantee` None) or change the fields given in `data` on it.
 
     Organisation admins only. `data` holds the model's field names with plain values (amounts
-    as Decimal or strings, `channels` a list of case channels, `starts_at` an aware datetime
-    or None). Raises ValidationFailed with one message per bad field. A change applies to
-    breaches found from now on; payouts already made stay as they were."""
+    as Decimal or strings, `channels` a list of case channels, `within_minutes` an int or None,
+    `starts_at` an aware datetime or None). Raises ValidationFailed with one message per bad
+    field. Payouts already made stay as they were.
+
+    Changing what breaks it (trigger, metric, channels, within_minutes) or re-activating it
+    moves `starts_at` to now (or later, if it was or is set later): facts before the change
+    were judged by the old rule, or while the guarantee was off, and do not pay."""
+    now = now or timezone.now()
     if not actor.is_org_admin or actor.organisation_id != organisation.pk:
         raise NotAllowed(_("Only an organisation admin may change service guarantees."))
     if guarantee is not None:
@@ -303,6 +370,11 @@ def save_guarantee(
             raise ValidationFailed({"__all__": [_("Unknown guarantee.")]})
     clean = _clean(organisation, data, guarantee)
     before = _describe(guarantee) if guarantee is not None else {}
+    if guarantee is not None:
+        was = {f: getattr(guarantee, f) for f in BINDING_FIELDS}
+        if _binding(was) != _binding(clean) or (clean["active"] and not guarantee.active):
+            floor = max(in_force_from(guarantee), now)
+            clean["starts_at"] = max(clean["starts_at"] or floor, floor)
     if guarantee is None:
         try:
             with transaction.atomic():
@@ -368,31 +440,51 @@ def _pay_out(
     actor: User | None,
     now: dt.datetime,
 ) -> RecoveryAction:
-    """The payout of a breach just inserted: the approved recovery action, the timeline entry,
-    the message to the customer and the notifications to the owner and the store manager."""
-    from manyi.cases.services import escalation_target
-    from manyi.notifications.customer import send_to_customer
+    """The payout of a breach just inserted: the recovery action, the timeline entry, the
+    notifications to the owner and the store manager, and either the message to the customer
+    (approved at once) or the request to the approvers (pending).
 
+    Found by the system (`actor` None) or recorded by someone whose authority limit covers the
+    payout, the guarantee approves it at once. Beyond the recorder's limit it waits for
+    approval: the customer is told when it is approved (`tell_customer_of_payout`)."""
+    from manyi.cases.services import escalation_target
+
+    pending = actor is not None and not covers(authority_limit(actor), breach.payout)
+    values = {
+        "name": guarantee.name,
+        "number": case.number,
+        "summary": case.summary,
+        "payout": breach.payout,
+        "note": breach.note,
+        "actor": str(actor) if actor is not None else "",
+    }
     with _site_language():
         reason = _("Approved by service guarantee %(code)s") % {"code": guarantee.code}
-        action_label = str(ActionKind(guarantee.action_kind).label)
-        subject = _("Case %(number)s: guarantee “%(name)s” broken, ¥%(payout)s paid") % {
-            "number": case.number,
-            "name": guarantee.name,
-            "payout": breach.payout,
-        }
-        body = _(
-            "The service guarantee “%(name)s” was broken on case %(number)s (%(summary)s). "
-            "The customer gets %(action)s worth ¥%(payout)s, approved by the guarantee, and "
-            "has been told. %(note)s"
-        ) % {
-            "name": guarantee.name,
-            "number": case.number,
-            "summary": case.summary,
-            "action": action_label,
-            "payout": breach.payout,
-            "note": breach.note,
-        }
+        values["action"] = str(ActionKind(guarantee.action_kind).label)
+        if pending:
+            subject = (
+                _("Case %(number)s: guarantee “%(name)s” broken, ¥%(payout)s waiting for approval")
+                % values
+            )
+            body = (
+                _(
+                    "The service guarantee “%(name)s” was broken on case %(number)s "
+                    "(%(summary)s). %(actor)s recorded it; the payout, %(action)s worth "
+                    "¥%(payout)s, is above their authority and waits for approval. The customer "
+                    "is told once it is approved. %(note)s"
+                )
+                % values
+            )
+        else:
+            subject = _("Case %(number)s: guarantee “%(name)s” broken, ¥%(payout)s paid") % values
+            body = (
+                _(
+                    "The service guarantee “%(name)s” was broken on case %(number)s "
+                    "(%(summary)s). The customer gets %(action)s worth ¥%(payout)s, approved by "
+                    "the guarantee, and has been told. %(note)s"
+                )
+                % values
+            )
     action = RecoveryAction.objects.create(
         organisation_id=case.organisation_id,
         store_id=case.store_id,
@@ -400,12 +492,12 @@ def _pay_out(
         kind=guarantee.action_kind,
         value=breach.payout,
         note=f"{guarantee.name}: {breach.note}" if breach.note else guarantee.name,
-        state=ActionState.APPROVED,
+        state=ActionState.PENDING if pending else ActionState.APPROVED,
         requested_by=actor,
         requested_at=now,
         decided_by=None,
-        decided_at=now,
-        decision_reason=reason,
+        decided_at=None if pending else now,
+        decision_reason="" if pending else reason,
         guarantee_breach=breach,
     )
     record_event(
@@ -418,24 +510,15 @@ def _pay_out(
             "guarantee": [None, guarantee.name],
             "payout": [None, str(breach.payout)],
             "action_kind": [None, guarantee.action_kind],
-            "action_state": [None, ActionState.APPROVED],
+            "action_state": [None, action.state],
         },
         at=now,
     )
-    with translation.override("zh-hans"):  # customers are written to in Chinese
-        customer_action = str(ActionKind(guarantee.action_kind).label)
-    send_to_customer(
-        case=case,
-        kind="guarantee_payout",
-        context={
-            "guarantee_text": guarantee.text_zh,
-            "payout": f"¥{breach.payout}",
-            "action": customer_action,
-        },
-        dedupe_key=f"guarantee:{breach.pk}",
-        actor=actor,
-        now=now,
-    )
+    if pending:
+        assert actor is not None  # pending only when a person recorded it
+        ask_approvers(action, actor=actor, note=action.note)
+    else:
+        tell_customer_of_payout(action, now=now)
     recipients: dict[int, User] = {}
     for user in (case.owner, escalation_target(case, EscalationLevel.STORE_MANAGER)):
         if user is not None and user.is_active:
@@ -452,6 +535,36 @@ def _pay_out(
         for user in recipients.values()
     )
     return action
+
+
+def tell_customer_of_payout(action: RecoveryAction, *, now: dt.datetime) -> None:
+    """Tell the customer of the case that a broken guarantee pays them `action`, through the
+    case's channel, once per breach (dedupe key `guarantee:<breach id>`). For an approved
+    payout: at once when the guarantee approved it, else when someone approves it
+    (`services.approve_action`). Does nothing for another action or state."""
+    from manyi.notifications.customer import send_to_customer
+
+    if action.guarantee_breach_id is None or action.state not in (
+        ActionState.APPROVED,
+        ActionState.GIVEN,
+    ):
+        return
+    breach = action.guarantee_breach
+    assert breach is not None
+    with translation.override("zh-hans"):  # customers are written to in Chinese
+        customer_action = str(ActionKind(action.kind).label)
+    send_to_customer(
+        case=action.case,
+        kind="guarantee_payout",
+        context={
+            "guarantee_text": breach.guarantee.text_zh,
+            "payout": f"¥{breach.payout}",
+            "action": customer_action,
+        },
+        dedupe_key=f"guarantee:{breach.pk}",
+        actor=action.decided_by or action.requested_by,
+        now=now,
+    )
 
 
 def _insert_breach(**fields: Any) -> GuaranteeBreach | None:
@@ -476,8 +589,10 @@ def record_staff_event(
     event_key: str | None = None,
 ) -> GuaranteeBreach:
     """Record that a `staff_event` guarantee was broken on `case` (a billing error of
-    `amount_involved` yuan) and pay it out at once: fixed, or the guarantee's multiple of the
-    amount involved (a ¥120 overcharge with "pays double" pays ¥240).
+    `amount_involved` yuan) and pay it out: fixed, or the guarantee's multiple of the amount
+    involved (a ¥120 overcharge with "pays double" pays ¥240). Within the actor's authority
+    limit the payout is approved at once and the customer told; beyond it, it waits for
+    approval (`breach.payout_action.state` pending) and the customer is told on approval.
 
     `event_key` (32 hex digits, e.g. rendered into the form) makes a repeated submission return
     the breach recorded the first time instead of paying twice; without one every call is a
@@ -567,8 +682,14 @@ def _followup_key() -> Concat:
     return Concat(Value("followup:"), Cast("pk", CharField()), output_field=CharField())
 
 
-def _paid(g: Guarantee) -> Exists:
-    return Exists(GuaranteeBreach.objects.filter(guarantee_id=g.pk, source_key=OuterRef("key")))
+def _within_key(metric: str) -> Concat:
+    return Concat(
+        Value("within:"), Cast("pk", CharField()), Value(f":{metric}"), output_field=CharField()
+    )
+
+
+def _paid(g: Guarantee, key: str = "key") -> Exists:
+    return Exists(GuaranteeBreach.objects.filter(guarantee_id=g.pk, source_key=OuterRef(key)))
 
 
 def _matches(g: Guarantee, *, organisation_id: int, channel: str, at: dt.datetime) -> bool:
@@ -660,6 +781,57 @@ def _followup_found(
     return found, len(rows), rows[-1][0] if rows else after
 
 
+def _within_limit(g: Guarantee) -> dt.timedelta:
+    assert g.within_minutes is not None
+    return dt.timedelta(minutes=g.within_minutes)
+
+
+def _within_found(
+    guarantees: list[Guarantee], *, now: dt.datetime, after: int, limit: int
+) -> tuple[list[Found], int, int]:
+    """Cases (ids above `after`) whose first response or resolution did not come within the
+    `within_minutes` of one of `guarantees` (all with `within_minutes` and such a metric) of
+    receiving the complaint, unpaid: not there and the time is up, or came later."""
+    condition: Any = Q()  # Q | (Q & ~Exists)
+    for g in guarantees:
+        span = _within_limit(g)
+        stamp = WITHIN_TIMESTAMPS[g.metric]
+        late = Q(**{f"{stamp}__isnull": True}, received_at__lte=now - span) | Q(
+            **{f"{stamp}__gt": F("received_at") + span}
+        )
+        one = Q(organisation_id=g.organisation_id, received_at__gte=in_force_from(g)) & late
+        if g.channels:
+            one &= Q(channel__in=g.channels)
+        condition |= one & ~_paid(g, f"key_{g.metric}")
+    rows = list(
+        Case.objects.annotate(**{f"key_{m}": _within_key(m) for m in WITHIN_TIMESTAMPS})
+        .filter(condition, id__gt=after)
+        .order_by("id")
+        .values_list(
+            "id", "organisation_id", "channel", "received_at", "first_responded_at", "resolved_at"
+        )[:limit]
+    )
+    found: list[Found] = []
+    with _site_language():
+        for case_id, org_id, channel, received_at, first_at, resolved_at in rows:
+            stamps = {"first_response": first_at, "resolution": resolved_at}
+            for g in guarantees:
+                due = received_at + _within_limit(g)
+                done_at = stamps[g.metric]
+                missed = due <= now if done_at is None else done_at > due
+                if missed and _matches(g, organisation_id=org_id, channel=channel, at=received_at):
+                    note = _(
+                        "%(metric)s not within %(within)s of receiving the complaint (due %(at)s)."
+                    ) % {
+                        "metric": SlaMetric(g.metric).label,
+                        "within": within_text(g.within_minutes or 0),
+                        "at": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+                    }
+                    key = f"within:{case_id}:{g.metric}"
+                    found.append(Found(g, case_id, key, due, note))
+    return found, len(rows), rows[-1][0] if rows else after
+
+
 def pay_found(found: Found, *, now: dt.datetime) -> bool:
     """Insert the breach of `found` and pay it, in one transaction; False when another worker
     has the case locked right now (the next run takes it) or the breach exists already.
@@ -713,9 +885,12 @@ def detect_breaches(*, now: dt.datetime | None = None, batch: int = 500) -> int:
     and pay it; returns how many payouts were made.
 
     Reads breached SLA clocks (`CaseSla` in state breached, breached at or after the
-    guarantee came into force, of the guarantee's metric and channels) and missed follow-ups
-    of cases, each without a breach row of its source key (NOT EXISTS), page by page in id
-    order; then pays each in its own transaction (`pay_found`). Two workers running this at
+    guarantee came into force, of the guarantee's metric and channels) for `sla_breach`
+    guarantees without `within_minutes`; cases received since the guarantee came into force
+    whose first response or resolution is missing after `within_minutes`, or came later, for
+    those with it (never the SLA clock as well); and missed follow-ups of cases; each without
+    a breach row of its source key (NOT EXISTS), page by page in id order; then pays each in
+    its own transaction (`pay_found`). Two workers running this at
     once pay each fact exactly once; a worker killed midway loses only its open transaction,
     which the next run redoes.
 
@@ -733,12 +908,14 @@ def detect_breaches(*, now: dt.datetime | None = None, batch: int = 500) -> int:
         ).order_by("organisation_id")
     )
     paid = 0
-    by_trigger = (
-        (TriggerKind.SLA_BREACH, _sla_found),
-        (TriggerKind.FOLLOWUP_MISSED, _followup_found),
+    sla = [g for g in guarantees if g.trigger == TriggerKind.SLA_BREACH]
+    by_finder = (
+        (_sla_found, [g for g in sla if g.within_minutes is None]),
+        # A row changed behind save_guarantee's back to another metric is left alone.
+        (_within_found, [g for g in sla if g.within_minutes and g.metric in WITHIN_TIMESTAMPS]),
+        (_followup_found, [g for g in guarantees if g.trigger == TriggerKind.FOLLOWUP_MISSED]),
     )
-    for trigger, finder in by_trigger:
-        chosen = [g for g in guarantees if g.trigger == trigger]
+    for finder, chosen in by_finder:
         if not chosen:
             continue
         for found in _pages(finder, chosen, now=now, batch=batch):

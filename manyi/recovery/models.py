@@ -13,7 +13,6 @@ from manyi.cases.choices import SlaMetric
 from manyi.recovery.choices import ActionKind, ActionState, PayoutKind, Principle, TriggerKind
 
 
-
 class RecoveryAction(models.Model):
     """One thing done or given to make up for a failure, with its value in yuan.
 
@@ -154,7 +153,9 @@ class CompensationGuide(models.Model):
 class Guarantee(models.Model):
     """A service promise (服务承诺) with the condition that breaks it and what it pays.
 
-    - `sla_breach`: `metric` of a case breached (optionally only for the given channels);
+    - `sla_breach`: `metric` of a case breached (optionally only for the given channels); with
+      `within_minutes` (first_response or resolution): the metric not met within that many
+      wall-clock minutes of receiving the complaint, whatever the SLA policy's target;
     - `followup_missed`: a follow-up call not made by its due time;
     - `staff_event`: staff record it on a case with the amount involved (billing error).
     Payout: `amount` yuan (fixed) or `multiplier` × the amount involved (multiple)."""
@@ -182,6 +183,16 @@ class Guarantee(models.Model):
     )
     multiplier = models.DecimalField(
         _("multiple of the amount involved"), max_digits=6, decimal_places=2, default=Decimal("2")
+    )
+    within_minutes = models.PositiveIntegerField(
+        _("within (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "sla_breach on first_response or resolution: broken when the metric is not met "
+            "within this many wall-clock minutes of receiving the complaint; empty: when the "
+            "SLA clock breaches"
+        ),
     )
     active = models.BooleanField(_("active"), default=True)
     starts_at = models.DateTimeField(

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,7 +40,7 @@ from manyi.core.errors import DomainError, NotFound, ValidationFailed
 from manyi.core.scoping import cases_for
 from manyi.notifications.services import Message, queue_notifications
 from manyi.recovery import selectors
-from manyi.recovery.choices import ActionKind, ActionState, Principle
+from manyi.recovery.choices import SPENT_STATES, ActionKind, ActionState, Principle
 from manyi.recovery.models import ChecklistTick, CompensationGuide, RecoveryAction
 
 MAX_VALUE = Decimal("1000000")
@@ -190,7 +190,42 @@ def approvers_for(action: RecoveryAction, *, organisation: Organisation) -> list
     )
     if action.requested_by_id is not None:
         staff = staff.exclude(pk=action.requested_by_id)
-    return [u for u in staff if covers(authority_limit(u, limits=limits), action.value)]
+    found = [u for u in staff if covers(authority_limit(u, limits=limits), action.value)]
+    if found:
+        return found
+    # Nobody's limit covers it: the organisation admins must see it rather than nobody.
+    admins = User.objects.filter(
+        organisation_id=action.organisation_id, is_active=True, role=Role.ORG_ADMIN
+    ).exclude(pk=action.requested_by_id or 0)
+    return list(admins.order_by("id"))
+
+
+def ask_approvers(action: RecoveryAction, *, actor: User, note: str) -> None:
+    """Notify everyone who may decide the pending `action` (`approvers_for`) that `actor`
+    asks for it, above their authority; `note` is added to the message."""
+    case = action.case
+    values = {
+        "actor": str(actor),
+        "action": _action_label(action),
+        "number": case.number,
+        "customer": case.customer.name,
+    }
+    queue_notifications(
+        Message(
+            recipient=user,
+            kind="recovery_approval",
+            case_id=case.pk,
+            dedupe_key=f"recovery-pending:{action.pk}",
+            subject=_("Approval needed on %(number)s: %(action)s") % values,
+            body=_(
+                "%(actor)s asks for %(action)s for %(customer)s (case %(number)s), above "
+                "their authority. Approve or reject it in the approval queue."
+            )
+            % values
+            + (f"\n\n{note}" if note else ""),
+        )
+        for user in approvers_for(action, organisation=case.organisation)
+    )
 
 
 def _budget_warning(status: selectors.BudgetStatus) -> str | None:
@@ -304,7 +339,15 @@ def propose_action(
             code="case_closed",
         )
     limits = limits_for(current.organisation)
-    within = covers(authority_limit(actor, limits=limits), amount)
+    # The limit covers what one person gives on one case, so five ¥200 actions on a ¥200
+    # limit are not all approved at once: earlier live actions by the same person count too.
+    earlier = RecoveryAction.objects.filter(
+        case_id=current.pk,
+        requested_by=actor,
+        state__in=[ActionState.PENDING, *SPENT_STATES],
+        guarantee_breach__isnull=True,
+    ).aggregate(total=Sum("value"))["total"] or Decimal("0")
+    within = covers(authority_limit(actor, limits=limits), amount + earlier)
     action = RecoveryAction.objects.create(
         organisation_id=current.organisation_id,
         store_id=current.store_id,
@@ -336,28 +379,7 @@ def propose_action(
         if amount > 0:
             _notify_budget(current.store, now=now)
     else:
-        values = {
-            "actor": str(actor),
-            "action": _action_label(action),
-            "number": current.number,
-            "customer": current.customer.name,
-        }
-        queue_notifications(
-            Message(
-                recipient=user,
-                kind="recovery_approval",
-                case_id=current.pk,
-                dedupe_key=f"recovery-pending:{action.pk}",
-                subject=_("Approval needed on %(number)s: %(action)s") % values,
-                body=_(
-                    "%(actor)s asks for %(action)s for %(customer)s (case %(number)s), above "
-                    "their authority. Approve or reject it in the approval queue."
-                )
-                % values
-                + (f"\n\n{note}" if note else ""),
-            )
-            for user in approvers_for(action, organisation=current.organisation)
-        )
+        ask_approvers(action, actor=actor, note=note)
     warning = None
     if amount > 0:
         warning = _budget_warning(selectors.budget_status(current.store, now))
@@ -459,6 +481,10 @@ def approve_action(
         subject=_("Approved: %(action)s on %(number)s (by %(by)s)") % values,
         reason=reason,
     )
+    if current.guarantee_breach_id is not None:  # a guarantee's payout: now tell the customer
+        from manyi.recovery.guarantees import tell_customer_of_payout
+
+        tell_customer_of_payout(current, now=now)
     if current.value > 0:
         _notify_budget(current.store, now=now)
     return current
@@ -532,6 +558,16 @@ def cancel_action(
         ActionState.APPROVED,
         message=_("An action that is “%(state)s” cannot be cancelled."),
     )
+    if current.guarantee_breach_id is not None and not actor.is_org_admin:
+        raise DomainError(
+            _(
+                "A guarantee payout was promised to the customer: only an organisation admin may "
+                "cancel it."
+            ),
+            code="guarantee_payout",
+        )
+    if current.guarantee_breach_id is not None and not (reason or "").strip():
+        raise DomainError(_("Say why the payout is cancelled."), field="reason")
     if current.requested_by_id != actor.pk:
         limit = authority_limit(actor, limits=limits_for(current.organisation))
         if not covers(limit, current.value):

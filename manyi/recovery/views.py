@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -245,6 +246,10 @@ def action_step(request: HttpRequest, action_id: int, step: str) -> HttpResponse
         case = _panel_case(user, action.case_id)
         return HttpResponse(render_recovery_panel(request, case, flash=flash))
     if target == "approval-queue":
+        if flash[0] == "success":
+            # The budgets and the recent actions on the same page change too: reload it.
+            getattr(messages, flash[0])(request, flash[1])
+            return HttpResponse(status=204, headers={"HX-Refresh": "true"})
         return render(request, "recovery/_queue.html", {**_queue_context(user), "flash": flash})
     getattr(messages, flash[0])(request, flash[1])
     return _back(request, reverse("cases:detail", args=[action.case_id]))
@@ -429,10 +434,13 @@ def limits(request: HttpRequest) -> HttpResponse:
             return redirect("recovery:limits")
     if which == "budgets" and budgets_form.is_valid():
         try:
-            for store in stores:
-                services.set_store_budget(
-                    actor=admin, store=store, budget=budgets_form.cleaned_data[f"store_{store.pk}"]
-                )
+            with transaction.atomic():  # all stores or none
+                for store in stores:
+                    services.set_store_budget(
+                        actor=admin,
+                        store=store,
+                        budget=budgets_form.cleaned_data[f"store_{store.pk}"],
+                    )
         except DomainError as e:
             _add_errors(budgets_form, e)
         else:

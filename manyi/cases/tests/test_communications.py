@@ -4,7 +4,10 @@ which entries were customer-facing — in Chinese and English."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from conftest import at
 from manyi.audit.models import AuditEvent, EventKind
@@ -179,6 +182,9 @@ def test_logging_an_outbound_call_rerenders_the_case_body_with_met_clock(agent, 
 
 def test_logging_with_a_past_time_and_template(agent, case, org):
     ensure_default_reply_templates(organisation=org)
+    when = timezone.localtime(case.received_at + dt.timedelta(minutes=1)).replace(
+        second=0, microsecond=0
+    )
     template = ReplyTemplate.objects.filter(organisation=org).first()
     post(
         agent,
@@ -186,11 +192,18 @@ def test_logging_with_a_past_time_and_template(agent, case, org):
         content="按模板回复",
         medium="sms",
         template=str(template.pk),
-        at="2026-01-05T10:30",
+        at=when.strftime("%Y-%m-%dT%H:%M"),
     )
     entry = Communication.objects.get(case=case)
     assert entry.template == template
-    assert entry.at == at(2026, 1, 5, 10, 30)
+    assert entry.at == when
+
+
+def test_a_contact_before_the_complaint_was_received_is_refused(agent, case):
+    before = timezone.localtime(case.received_at - dt.timedelta(days=1))
+    response = post(agent, case, content="太早了", at=before.strftime("%Y-%m-%dT%H:%M"))
+    assert response.context["comm_form"].errors["at"]
+    assert not Communication.objects.exists()
 
 
 def test_empty_content_shows_the_field_error(agent, case):

@@ -89,3 +89,16 @@ def test_learning_on_an_open_case_or_an_unknown_word_is_a_row_error(tmp_path, cu
     assert not result.ok
     assert {(e.row, e.column) for e in result.errors} == {(2, "outcome"), (3, "root_cause")}
     assert not Case.objects.exists()
+
+
+def test_imported_resolved_cases_get_no_follow_up_call(tmp_path, customer, admin_user):
+    from manyi.followups.models import FollowUp
+
+    rows = [
+        ["客户手机", "渠道", "类别", "摘要", "状态", "结果"],
+        ["13812345678", "电话", "wait_delivery", "旧投诉", "已解决", "部分解决"],
+    ]
+    result = run(tmp_path, rows, customer, admin_user)
+    assert result.ok, result.errors
+    assert Case.objects.get(summary="旧投诉").status == "resolved"
+    assert not FollowUp.objects.exists()

@@ -71,12 +71,17 @@ def test_purge_old_deletes_only_old_windows():
 
 def test_client_ip_ignores_x_forwarded_for_unless_trusted(settings):
     request = RequestFactory().get(
-        "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1"
+        "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7"
     )
     settings.MANYI_TRUST_X_FORWARDED_FOR = False
     assert ratelimit.client_ip(request) == "10.0.0.1"
     settings.MANYI_TRUST_X_FORWARDED_FOR = True
+    settings.MANYI_TRUSTED_PROXY_COUNT = 1
+    # The last entry is the one our proxy appended; the first is whatever the client sent.
+    assert ratelimit.client_ip(request) == "198.51.100.7"
+    settings.MANYI_TRUSTED_PROXY_COUNT = 2
     assert ratelimit.client_ip(request) == "203.0.113.9"
+    settings.MANYI_TRUSTED_PROXY_COUNT = 1
     garbage = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="nonsense")
     assert ratelimit.client_ip(garbage) == "unknown"
 

@@ -48,18 +48,29 @@ class ApiClient:
             headers=self._headers(),
         )
 
+    def put(self, path: str, body: Any) -> Any:
+        return self.client.put(
+            self.url(path),
+            json.dumps(body),
+            content_type="application/json",
+            headers=self._headers(),
+        )
+
     def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
         query = urlencode(params or {})
         url = self.url(path) + (f"?{query}" if query else "")
         return self.client.delete(url, headers=self._headers())
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
+        """`body` is the JSON body, or the query parameters of a GET or DELETE."""
         if method == "get":
-            return self.get(path)
+            return self.get(path, body)
         if method == "post":
             return self.post(path, body)
         if method == "patch":
             return self.patch(path, body)
+        if method == "put":
+            return self.put(path, body)
         if method == "delete":
             return self.delete(path, body)
         raise ValueError(method)

@@ -59,7 +59,7 @@ def followups_panel(context: Any, case: Any) -> SafeString:
     """The case's follow-up calls (two queries): state, when, result and satisfaction, each
     call with its note; an open call can be recorded from here."""
     from manyi.followups.selectors import case_followups
-    from manyi.followups.services import next_working_day
+    from manyi.followups.services import local_date, next_working_day
 
     followups = case_followups(case)
     if not followups:
@@ -86,7 +86,7 @@ def followups_panel(context: Any, case: Any) -> SafeString:
             prefix=f"fu{open_.pk}",
             initial={
                 "version": open_.version,
-                "reschedule_to": next_working_day(store, timezone.localdate()),
+                "reschedule_to": next_working_day(store, local_date(store, timezone.now())),
             },
         )
     return render_to_string(

@@ -40,7 +40,7 @@ def test_mine_due_today_and_overdue(agent, supervisor, customer, category):
     assert [i["id"] for i in body["items"]] == [overdue.pk, due_today.pk]  # nearest due first
     item = body["items"][1]
     assert item["due_at"] == "2026-03-09T18:00:00+08:00"
-    assert item["customer"]["phone"] == "138****5678"
+    assert item["customer"]["phone"] == "13812345678"  # the agent makes the call: in full
     assert item["case"] == {"id": case.pk, "number": case.number}
     assert item["overdue"] is False and item["max_attempts"] == 3
     body = api.get("/followups", {"mine": "true", "due": "overdue"}).json()
@@ -48,6 +48,24 @@ def test_mine_due_today_and_overdue(agent, supervisor, customer, category):
     assert body["items"][0]["overdue"] is True
     everyone = ApiClient(supervisor).get("/followups", {"due": "today"}).json()
     assert everyone["total"] == 3
+
+
+def test_a_calls_number_is_full_for_the_caller_and_masked_for_others_without_permission(
+    agent, supervisor, customer, category
+):
+    _case, f = resolved_case(agent, customer, category, at=at(2026, 3, 2, 10, 0))
+    assert not agent.can_view_personal_data
+    mine = ApiClient(agent).get(f"/followups/{f.pk}").json()
+    assert mine["customer"]["phone"] == "13812345678"
+    assert ApiClient(supervisor).get(f"/followups/{f.pk}").json()["customer"]["phone"] == (
+        "13812345678"
+    )
+    supervisor.view_personal_data = False
+    supervisor.save(update_fields=["view_personal_data"])
+    other = ApiClient(supervisor).get(f"/followups/{f.pk}").json()
+    assert other["customer"]["phone"] == "138****5678"
+    listed = ApiClient(supervisor).get("/followups").json()["items"]
+    assert [i["customer"]["phone"] for i in listed] == ["138****5678"]
 
 
 def test_schedule_and_record_outcomes(agent, customer):
@@ -116,6 +134,10 @@ def test_take_list_and_return_messages(agent, supervisor, customer):
     body = api.get("/phone-messages", {"mine": "true", "open": "true"}).json()
     assert [i["id"] for i in body["items"]] == [m["id"]]
     assert body["items"][0]["caller_phone"] == "13812345678"  # the recipient sees it in full
+    supervisor.view_personal_data = False
+    supervisor.save(update_fields=["view_personal_data"])
+    others = ApiClient(supervisor).get("/phone-messages").json()["items"]
+    assert [i["caller_phone"] for i in others] == ["138****5678"]
     response = api.post(f"/phone-messages/{m['id']}/return", {"note": "已回电"})
     assert response.status_code == 200 and response.json()["returned_at"] is not None
     response = api.post(f"/phone-messages/{m['id']}/return", {})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from conftest import at
 from manyi.accounts.choices import Role
@@ -254,6 +255,52 @@ def test_rescheduling_into_the_past_or_for_a_reached_call_is_refused(agent, cust
             reschedule_to=dt.date(2026, 3, 20),
             now=at(2026, 3, 9, 9, 0),
         )
+
+
+def test_an_unanswered_call_is_moved_at_most_two_weeks_after_the_attempt(
+    agent, customer, category, settings
+):
+    _case, f = resolved_case(agent, customer, category, at=MON)
+    attempt = at(2026, 3, 9, 9, 0)
+    with pytest.raises(ValidationFailed) as e:
+        services.record_attempt(
+            actor=agent,
+            followup=f,
+            result="no_answer",
+            reschedule_to=dt.date(2026, 3, 24),  # 15 days later
+            now=attempt,
+        )
+    assert list(e.value.fields) == ["reschedule_to"]
+    f.refresh_from_db()
+    assert f.attempts == 0 and f.scheduled_for == dt.date(2026, 3, 9)
+    f = services.record_attempt(
+        actor=agent,
+        followup=f,
+        result="no_answer",
+        reschedule_to=dt.date(2026, 3, 23),  # 14 days: allowed
+        now=attempt,
+    )
+    assert f.scheduled_for == dt.date(2026, 3, 23)
+    settings.MANYI_FOLLOWUP_MAX_RESCHEDULE_DAYS = 3
+    with pytest.raises(ValidationFailed) as e:
+        services.record_attempt(
+            actor=agent,
+            followup=f,
+            result="no_answer",
+            reschedule_to=dt.date(2026, 3, 27),
+            now=at(2026, 3, 23, 9, 0),
+        )
+    assert "2026-03-26" in e.value.fields["reschedule_to"][0]
+
+
+def test_the_call_after_resolving_counts_days_from_the_stores_date_not_the_servers(
+    agent, customer, category
+):
+    # 07:00 on Monday 2 March in the store (Shanghai) is still Sunday 1 March in UTC.
+    with timezone.override("UTC"):
+        _case, f = resolved_case(agent, customer, category, at=at(2026, 3, 2, 7, 0))
+    assert f.scheduled_for == dt.date(2026, 3, 9)
+    assert f.due_at == at(2026, 3, 9, 18, 0)
 
 
 # --- scheduling for other reasons -------------------------------------------------------------

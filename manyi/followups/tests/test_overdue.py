@@ -59,6 +59,10 @@ def test_flag_overdue_flags_each_once_and_tells_the_person_and_the_supervisor(
         "agent",
         "supervisor",
     ]
+    # Neither the person nor the supervisor gets the caller's number by notification.
+    for note in late_messages:
+        assert "王先生" in note.body
+        assert "12345678" not in note.body and "12345678" not in note.subject
 
 
 def test_a_rescheduled_call_is_watched_again(agent, supervisor, customer, category):

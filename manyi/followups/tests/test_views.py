@@ -51,7 +51,8 @@ def test_today_shows_only_my_calls_with_the_script(agent, colleague, customer, s
     assert f'id="fu-{mine.pk}"' in html and f'id="fu-{theirs.pk}"' not in html
     assert response.context["counts"]["today"] == 1
     assert "张伟" in html and "赵六" not in html
-    assert "138****5678" in html and "13812345678" not in html  # agents see masked phones
+    # The agent has to make the call: they see the number in full, as a link to dial.
+    assert 'href="tel:13812345678"' in html
     assert "您好，请问是张伟吗" in html  # the default call script, filled in
 
 
@@ -147,6 +148,44 @@ def test_a_call_outside_my_scope_answers_404(agent_b, agent, customer):
     f = call(agent, customer)
     response = client_for(agent_b).post(f"/followups/{f.pk}/attempts/", {}, **HX)
     assert response.status_code == 404
+
+
+def test_only_the_caller_and_those_allowed_see_a_calls_number_in_full(
+    agent, colleague, supervisor, manager, customer
+):
+    f = call(agent, customer)
+    make_overdue(f)
+    assert "13812345678" in client_for(agent).get("/followups/?tab=overdue").content.decode()
+    # A supervisor looking at the store's overdue calls sees it as their permission allows.
+    assert supervisor.can_view_personal_data
+    html = client_for(supervisor).get("/followups/?tab=overdue&who=store").content.decode()
+    assert f'id="fu-{f.pk}"' in html and "13812345678" in html
+    supervisor.view_personal_data = False
+    supervisor.save(update_fields=["view_personal_data"])
+    html = client_for(supervisor).get("/followups/?tab=overdue&who=store").content.decode()
+    assert f'id="fu-{f.pk}"' in html
+    assert "138****5678" in html and "13812345678" not in html
+    # The caller sees it in full even without the permission in general.
+    assert not agent.can_view_personal_data
+
+
+def test_only_the_recipient_and_those_allowed_see_a_messages_number_in_full(
+    agent, colleague, supervisor
+):
+    m = services.take_message(
+        actor=colleague,
+        for_user=agent,
+        caller_name="钱先生",
+        caller_phone="13911112222",
+        reason="x",
+    )
+    html = client_for(agent).get("/followups/?tab=messages").content.decode()
+    assert 'href="tel:13911112222"' in html
+    supervisor.view_personal_data = False
+    supervisor.save(update_fields=["view_personal_data"])
+    html = client_for(supervisor).get("/followups/?tab=messages&who=store").content.decode()
+    assert f'id="pm-{m.pk}"' in html
+    assert "139****2222" in html and "13911112222" not in html
 
 
 def test_take_a_message_for_a_colleague_and_they_return_it(agent, colleague, supervisor):

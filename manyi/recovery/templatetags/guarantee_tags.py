@@ -17,3 +17,13 @@ def guarantee_panel(context: Any, case: Any) -> str:
     if request is None or not isinstance(getattr(request, "user", None), User):
         return ""
     return render_guarantee_panel(request, case)
+
+
+@register.filter
+def within(minutes: Any) -> str:
+    """A guarantee's `within_minutes` for people: "48 h" or "90 min"."""
+    from manyi.recovery.guarantees import within_text
+
+    if minutes in (None, ""):
+        return ""
+    return within_text(int(minutes))

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 
 from conftest import at
-from manyi.cases.sweep import sweep
 from manyi.cases.tests.ui_helpers import open_case
 from manyi.core.tests.api_client import ApiClient, error_of
 from manyi.core.tests.factories import CustomerFactory
@@ -61,6 +60,8 @@ def test_everyone_lists_the_guarantees(agent, defaults):
         "100.00",
         [],
     )
+    assert first["within_minutes"] == 2880
+    assert rows["billing_error_double"]["within_minutes"] is None
     assert first["in_force_from"].startswith("2026-01-01")
     assert rows["billing_error_double"]["metric"] is None
 
@@ -68,15 +69,51 @@ def test_everyone_lists_the_guarantees(agent, defaults):
 def test_an_admin_creates_and_replaces_a_guarantee(admin_user, org):
     api = ApiClient(admin_user)
 
-    created = api.post("/guarantees", NEW)
+    created = api.post("/guarantees", {**NEW, "within_minutes": 4320})
 
     assert created.status_code == 201, created.json()
     body = created.json()
     assert (body["code"], body["amount"], body["channels"]) == ("resolve_3d", "300.00", ["web"])
+    assert body["within_minutes"] == 4320
     replaced = put(api, f"/guarantees/{body['id']}", {**NEW, "amount": "350", "channels": []})
     assert replaced.status_code == 200, replaced.json()
     assert (replaced.json()["amount"], replaced.json()["channels"]) == ("350.00", [])
-    assert Guarantee.objects.get(pk=body["id"]).amount == Decimal("350.00")
+    assert replaced.json()["within_minutes"] is None  # PUT replaces every field
+    g = Guarantee.objects.get(pk=body["id"])
+    assert (g.amount, g.within_minutes) == (Decimal("350.00"), None)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"within_minutes": 0}, "within_minutes"),
+        ({"within_minutes": 86401}, "within_minutes"),
+        ({"within_minutes": 60, "metric": "next_update"}, "within_minutes"),
+    ],
+)
+def test_a_bad_within_minutes_answers_422(admin_user, org, change, field):
+    response = ApiClient(admin_user).post("/guarantees", {**NEW, **change})
+    assert response.status_code == 422
+    assert field in error_of(response)["fields"]
+    assert not Guarantee.objects.exists()
+
+
+def test_replacing_what_breaks_a_guarantee_moves_its_start_to_now(admin_user, defaults):
+    g = defaults["first_reply_48h"]
+    body = {
+        "code": "first_reply_48h",
+        "name": g.name,
+        "text_zh": g.text_zh,
+        "trigger": "sla_breach",
+        "metric": "first_response",
+        "within_minutes": 1440,
+        "amount": "100",
+    }
+    response = put(ApiClient(admin_user), f"/guarantees/{g.pk}", body)
+    assert response.status_code == 200, response.json()
+    assert response.json()["within_minutes"] == 1440
+    g.refresh_from_db()
+    assert g.starts_at > IN_FORCE and response.json()["in_force_from"] > "2026-01-02"
 
 
 def test_a_bad_guarantee_answers_422_with_its_fields(admin_user, org):
@@ -113,14 +150,13 @@ def test_breaches_are_listed_for_the_callers_stores_with_their_payout(
         received_at=at(2026, 3, 4, 9),
         now=at(2026, 3, 4, 9),
     )
-    sweep(now=at(2026, 3, 5, 10, 0))
-    assert detect_breaches(now=at(2026, 3, 5, 10, 0)) == 2
+    assert detect_breaches(now=at(2026, 3, 6, 10, 0)) == 2  # no first reply in 48 hours
 
     everything = ApiClient(manager).get("/guarantee-breaches").json()
     assert everything["total"] == 2
     assert {b["case"]["id"] for b in everything["items"]} == {mine.pk, theirs.pk}
     item = everything["items"][0]
-    assert item["source"] == "sla" and item["payout"] == "100.00"
+    assert item["source"] == "within" and item["payout"] == "100.00"
     assert item["payout_action"]["state"] == "approved"
     assert item["recorded_by"] is None
 
@@ -128,7 +164,7 @@ def test_breaches_are_listed_for_the_callers_stores_with_their_payout(
     assert [b["case"]["id"] for b in own["items"]] == [mine.pk]
     store = ApiClient(manager).get("/guarantee-breaches", {"store": agent_b.store_id}).json()
     assert [b["case"]["id"] for b in store["items"]] == [theirs.pk]
-    later = ApiClient(manager).get("/guarantee-breaches", {"from": "2026-03-06T00:00:00"}).json()
+    later = ApiClient(manager).get("/guarantee-breaches", {"from": "2026-03-07T00:00:00"}).json()
     assert later["total"] == 0
     in_march = (
         ApiClient(manager)
@@ -145,9 +181,9 @@ def test_breaches_are_listed_for_the_callers_stores_with_their_payout(
     assert in_march["total"] == 2
 
 
-def test_a_staff_event_through_the_api_pays_double(agent, customer, category, defaults):
+def test_a_staff_event_through_the_api_pays_double(agent, manager, customer, category, defaults):
     case = open_case(agent, customer, category)
-    response = ApiClient(agent).post(
+    response = ApiClient(manager).post(  # ¥240 is within a store manager's authority
         f"/cases/{case.pk}/guarantee-events",
         {
             "guarantee_id": defaults["billing_error_double"].pk,
@@ -170,7 +206,30 @@ def test_a_staff_event_through_the_api_pays_double(agent, customer, category, de
         "approved",
         None,
     )
-    assert body["recorded_by"]["id"] == agent.pk
+    assert body["recorded_by"]["id"] == manager.pk
+
+
+def test_a_staff_event_beyond_the_callers_authority_answers_with_a_pending_payout(
+    agent, supervisor, customer, category, defaults
+):
+    from manyi.notifications.models import CustomerMessage
+
+    case = open_case(agent, customer, category)
+    response = ApiClient(agent).post(  # ¥240 is above an agent's ¥200
+        f"/cases/{case.pk}/guarantee-events",
+        {
+            "guarantee_id": defaults["billing_error_double"].pk,
+            "amount_involved": "120",
+            "note": "保养多收 120 元",
+        },
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["payout_action"]["state"] == "pending"
+    assert not CustomerMessage.objects.exists()
+    action_id = response.json()["payout_action"]["id"]
+    approved = ApiClient(supervisor).post(f"/recovery-actions/{action_id}/approve", {})
+    assert approved.status_code == 200, approved.json()
+    assert CustomerMessage.objects.filter(kind="guarantee_payout").count() == 1
 
 
 def test_a_staff_event_for_a_measured_guarantee_answers_422(agent, customer, category, defaults):

@@ -1,6 +1,7 @@
 """Service guarantees in a real browser (Debian's chromium through Playwright): an agent records
-a billing error in the case page's guarantee panel (htmx) and sees the double refund in both
-panels without a reload; the promises and the report render in Chinese and English.
+a billing error in the case page's guarantee panel (htmx) and sees the double refund, above
+her authority so waiting for approval, in both panels without a reload; the promises and the
+report render in Chinese and English.
 
 Screenshots go to `screenshots/` at the repository root (gitignored)."""
 
@@ -16,7 +17,6 @@ import pytest
 from conftest import at
 from manyi.accounts.choices import Role
 from manyi.cases.models import Category
-from manyi.cases.sweep import sweep
 from manyi.cases.tests.ui_helpers import open_case
 from manyi.core.tests.factories import (
     CustomerFactory,
@@ -70,8 +70,7 @@ def world(transactional_db: Any) -> dict[str, Any]:
         received_at=at(2026, 3, 4, 9, 0),
         now=at(2026, 3, 4, 9, 0),
     )
-    sweep(now=at(2026, 3, 5, 10, 0))
-    detect_breaches(now=at(2026, 3, 5, 10, 0))
+    detect_breaches(now=at(2026, 3, 6, 10, 0))  # no first reply in 48 hours
     billed = open_case(
         agent, CustomerFactory(store=store, name="张伟"), category, summary="保养收费多收了"
     )
@@ -95,7 +94,7 @@ def _set_language(page: Any, base: str, language: str) -> None:
     page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
 
 
-def test_an_agent_records_a_billing_error_and_the_refund_appears_at_once(
+def test_an_agent_records_a_billing_error_and_the_refund_waits_for_approval(
     browser, live_server, world
 ):
     base = live_server.url
@@ -119,7 +118,8 @@ def test_an_agent_records_a_billing_error_and_the_refund_appears_at_once(
     page.click("#guarantee-panel button[type=submit]")
     page.wait_for_selector("#guarantee-panel .gb-item")
 
-    assert "¥240" in page.locator("#guarantee-panel").inner_text()
+    panel_text = page.locator("#guarantee-panel").inner_text()
+    assert "¥240" in panel_text and "Waiting for approval" in panel_text  # above ¥200
     assert "¥240" in page.locator("#recovery-panel").inner_text()  # swapped in out of band
     assert GuaranteeBreach.objects.filter(case=world["billed"]).count() == 1
     _shot(page, "guarantee-case-recorded-en")
@@ -130,6 +130,7 @@ def test_an_agent_records_a_billing_error_and_the_refund_appears_at_once(
         _shot(page, f"guarantee-list-{language}")
         page.goto(f"{base}/recovery/guarantees/report/?start=2026-01&end=2026-12")
         assert "¥340" in page.locator("#gt-total-payout").inner_text()
+        assert page.locator("#gt-total-waiting").inner_text() == "1"
         _shot(page, f"guarantee-report-{language}")
     page.close()
 

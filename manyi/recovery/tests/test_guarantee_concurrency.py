@@ -8,6 +8,7 @@ small batches make them interleave (the pattern of manyi/cases/tests/test_sweep_
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -40,10 +41,11 @@ NOW = at(2026, 3, 5, 10, 0)  # every first response is overdue
 
 @pytest.fixture
 def breaches(org, agent, agent_b, manager, category):
-    """24 cases in two stores with a breached first response, and the 48-hour guarantee."""
+    """24 cases in two stores with a breached first response, and the first-reply guarantee
+    bound to the SLA clock (`within_minutes` cleared)."""
     ensure_default_guarantees(org)
     Guarantee.objects.filter(organisation=org, code="first_reply_48h").update(
-        starts_at=at(2026, 1, 1, 0, 0)
+        starts_at=at(2026, 1, 1, 0, 0), within_minutes=None
     )
     for i in range(24):
         owner = (agent, agent_b)[i % 2]
@@ -156,6 +158,27 @@ def test_detection_skips_a_case_a_user_holds_and_pays_it_on_the_next_run(breache
     assert not GuaranteeBreach.objects.filter(case=held).exists()
     assert detect_breaches(now=NOW) == 1
     _assert_paid_exactly_once(breaches)
+
+
+def test_two_workers_measuring_48_hours_pay_each_late_case_once(breaches):
+    Guarantee.objects.filter(code="first_reply_48h").update(within_minutes=48 * 60)
+    later = RECEIVED + dt.timedelta(hours=49)  # no case has a first reply after 48 hours
+
+    results = _run_workers(2, lambda: detect_breaches(now=later, batch=3))
+
+    assert sum(results) == len(breaches)
+    keys = Counter(GuaranteeBreach.objects.values_list("source_key", flat=True))
+    assert set(keys.values()) == {1} and all(k.startswith("within:") for k in keys)
+    assert {int(k.split(":")[1]) for k in keys} == set(
+        CaseSla.objects.filter(id__in=breaches).values_list("case_id", flat=True)
+    )
+    actions = Counter(RecoveryAction.objects.values_list("guarantee_breach_id", flat=True))
+    assert len(actions) == len(breaches) and set(actions.values()) == {1}
+    messages = Counter(
+        CustomerMessage.objects.filter(kind="guarantee_payout").values_list("dedupe_key", flat=True)
+    )
+    assert len(messages) == len(breaches) and set(messages.values()) == {1}
+    assert detect_breaches(now=later) == 0
 
 
 KILLED_WORKER = """

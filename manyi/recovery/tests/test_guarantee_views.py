@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 
 from conftest import at
-from manyi.cases.sweep import sweep
 from manyi.cases.tests.ui_helpers import client_for, open_case
 from manyi.core.tests.factories import CustomerFactory
 from manyi.notifications.models import CustomerMessage
@@ -50,8 +49,8 @@ def _breach(case, g, *, when, payout="100", key=None):
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("zh-hans", ['lang="zh-CN"', "您的投诉，我们保证在 48 小时内首次答复", "首次响应"]),
-        ("en", ["Service guarantees", "We give a first reply to your complaint", "First response"]),
+        ("zh-hans", ['lang="zh-CN"', "您的投诉，我们保证在 48 小时内首次答复", "首次响应", "48 h"]),
+        ("en", ["Service guarantees", "We give a first reply to your complaint", "within 48 h"]),
     ],
 )
 def test_everyone_reads_the_promises_in_their_language(agent, defaults, language, words):
@@ -61,7 +60,15 @@ def test_everyone_reads_the_promises_in_their_language(agent, defaults, language
     for word in words:
         assert word in html
     assert "/recovery/guarantees/new/" not in html  # an agent does not edit promises
-    assert "480" in html  # the default policy's first-response target is shown
+    # it measures its own 48 hours: the SLA policies' targets do not apply to it
+    assert "gt-targets" not in html and "480" not in html
+
+
+def test_a_guarantee_on_the_sla_clock_shows_the_policy_targets(agent, defaults):
+    Guarantee.objects.filter(pk=defaults["first_reply_48h"].pk).update(within_minutes=None)
+    html = client_for(agent, "en").get("/recovery/guarantees/").content.decode()
+    assert "gt-targets" in html and "480" in html  # the default policy's first-response target
+    assert "gt-within" not in html
 
 
 def test_an_agent_cannot_open_the_guarantee_editor(agent, defaults):
@@ -88,17 +95,48 @@ def test_an_admin_creates_a_guarantee_through_the_form(admin_user, org, language
             "action_kind": "free_service",
             "amount": "300",
             "multiplier": "2",
+            "within_minutes": "4320",
             "active": "on",
             "starts_at": "2026-12-01T00:00",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     g = Guarantee.objects.get(organisation=org, code="resolve_3d")
-    assert (g.channels, g.amount, g.starts_at) == (
+    assert (g.channels, g.amount, g.starts_at, g.within_minutes) == (
         ["web", "wechat"],
         Decimal("300.00"),
         at(2026, 12, 1, 0, 0),
+        4320,
     )
+    assert (
+        "within 72 h" in client_for(admin_user, "en").get("/recovery/guarantees/").content.decode()
+    )
+
+
+def test_the_guarantee_form_shows_and_keeps_within_minutes(admin_user, defaults):
+    g = defaults["first_reply_48h"]
+    client = client_for(admin_user, "en")
+    page = client.get(f"/recovery/guarantees/{g.pk}/").content.decode()
+    assert 'name="within_minutes"' in page and 'value="2880"' in page
+    refused = client.post(
+        f"/recovery/guarantees/{g.pk}/",
+        {
+            "code": g.code,
+            "name": g.name,
+            "text_zh": g.text_zh,
+            "trigger": "sla_breach",
+            "metric": "next_update",
+            "within_minutes": "2880",
+            "payout_kind": "fixed",
+            "action_kind": "discount",
+            "amount": "100",
+            "active": "on",
+        },
+    )
+    assert refused.status_code == 200
+    assert "Only a guarantee on the first response or the resolution" in refused.content.decode()
+    g.refresh_from_db()
+    assert (g.metric, g.within_minutes) == ("first_response", 2880)
 
 
 def test_the_guarantee_form_shows_the_services_errors_next_to_the_fields(admin_user, defaults):
@@ -204,6 +242,38 @@ def test_the_report_page_and_its_csv_export(
     assert "2026-03" in text and "100.00" in text and "浦东店" in text
 
 
+def test_the_report_shows_payouts_waiting_for_approval(
+    manager, agent, customer, category, defaults
+):
+    from manyi.recovery.guarantees import record_staff_event
+
+    case = open_case(
+        agent, customer, category, received_at=at(2026, 3, 1, 9, 0), now=at(2026, 3, 1, 9, 0)
+    )
+    g = defaults["billing_error_double"]
+    for amount, day in (("120", 9), ("50", 10)):  # ¥240 beyond the agent's limit, ¥100 within
+        record_staff_event(
+            actor=agent,
+            case=case,
+            guarantee=g,
+            amount_involved=Decimal(amount),
+            note="多收",
+            now=at(2026, 3, day, 10, 0),
+        )
+
+    report = guarantee_report(manager, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 1))
+
+    figures = [(r.breaches, r.payout, r.waiting, r.waiting_payout) for r in report.rows]
+    assert figures == [(2, Decimal("340"), 1, Decimal("240"))]
+    assert (report.waiting, report.waiting_payout) == (1, Decimal("240"))
+    client = client_for(manager, "en")
+    query = {"start": "2026-03", "end": "2026-03"}
+    html = client.get("/recovery/guarantees/report/", query).content.decode()
+    assert 'id="gt-total-waiting"' in html and "1 waiting for approval" in html
+    text = client.get("/recovery/guarantees/report/export.csv", query).content.decode("utf-8-sig")
+    assert "Waiting for approval" in text and "340.00,1,240.00" in text
+
+
 def test_a_bad_report_filter_shows_its_error(manager):
     response = client_for(manager, "en").get(
         "/recovery/guarantees/report/", {"start": "2026-13", "end": "2026-01"}
@@ -232,8 +302,7 @@ def test_the_case_page_shows_the_broken_guarantees_and_their_payout(
         received_at=at(2026, 3, 4, 9, 0),
         now=at(2026, 3, 4, 9, 0),
     )
-    sweep(now=at(2026, 3, 5, 10, 0))
-    assert detect_breaches(now=at(2026, 3, 5, 10, 0)) == 1
+    assert detect_breaches(now=at(2026, 3, 6, 10, 0)) == 1  # no first reply in 48 hours
 
     response = client_for(agent, language).get(f"/cases/{case.pk}/")
 
@@ -252,7 +321,7 @@ def test_recording_a_billing_error_in_the_panel_pays_double_once(
     client = client_for(agent, "en")
     form = {
         "guarantee": str(defaults["billing_error_double"].pk),
-        "amount_involved": "120",
+        "amount_involved": "80",
         "note": "Oil change billed twice",
         "event_key": "0123456789abcdef0123456789abcdef",
     }
@@ -263,13 +332,51 @@ def test_recording_a_billing_error_in_the_panel_pays_double_once(
 
     assert response.status_code == 200 and again.status_code == 200
     html = response.content.decode()
-    assert 'id="guarantee-panel"' in html and "¥240" in html
+    assert 'id="guarantee-panel"' in html and "¥160" in html  # within the agent's ¥200
+    assert "paid out and the customer told" in html and "waiting for approval" not in html
     assert 'id="recovery-panel" hx-swap-oob="true"' in html
     breach = GuaranteeBreach.objects.get()
-    assert (breach.payout, breach.recorded_by) == (Decimal("240.00"), agent)
+    assert (breach.payout, breach.recorded_by) == (Decimal("160.00"), agent)
     action = RecoveryAction.objects.get()
     assert (action.kind, action.state, action.decided_by) == ("refund", "approved", None)
     assert CustomerMessage.objects.filter(dedupe_key=f"guarantee:{breach.pk}").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", ["Waiting for approval", "above your authority"]), ("zh-hans", ["gb-waiting"])],
+)
+def test_a_payout_beyond_the_agents_authority_shows_as_waiting_for_approval(
+    agent, supervisor, customer, category, defaults, language, words
+):
+    from manyi.recovery.services import approve_action
+
+    case = open_case(
+        agent, customer, category, received_at=at(2026, 3, 1, 9, 0), now=at(2026, 3, 1, 9, 0)
+    )
+    client = client_for(agent, language)
+
+    response = client.post(
+        f"/recovery/cases/{case.pk}/guarantee-events/",
+        {
+            "guarantee": str(defaults["billing_error_double"].pk),
+            "amount_involved": "120",
+            "note": "Oil change billed twice",
+        },
+        headers={"HX-Request": "true"},
+    )
+
+    html = response.content.decode()
+    assert "¥240" in html and "gb-pending" in html and "msg-info" in html
+    for word in words:
+        assert word in html
+    assert not CustomerMessage.objects.exists()
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "gb-waiting" in page
+    approve_action(actor=supervisor, action=RecoveryAction.objects.get())
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "gb-waiting" not in page
+    assert CustomerMessage.objects.filter(kind="guarantee_payout").count() == 1
 
 
 def test_a_staff_event_without_the_amount_is_refused_in_the_panel(

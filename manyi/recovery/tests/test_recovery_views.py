@@ -145,14 +145,28 @@ def test_approval_queue_in_both_languages(agent, supervisor, manager, case):
     assert "My requests waiting for approval" in mine and "Nothing is waiting" in mine
 
 
-def test_approving_from_the_queue_returns_the_queue(agent, supervisor, case):
+def test_approving_from_the_queue_reloads_the_page_with_the_message(agent, supervisor, case):
+    action = services.propose_action(actor=agent, case=case, kind="refund", value="600").action
+    client = client_for(supervisor, "en")
+    response = client.post(f"/recovery/actions/{action.pk}/approve/", {"reason": ""}, **HX_QUEUE)
+    # The budgets and recent actions on the page change too, so htmx reloads it.
+    assert response.status_code == 204 and response.headers["HX-Refresh"] == "true"
+    action.refresh_from_db()
+    assert action.state == "approved"
+    html = client.get("/recovery/").content.decode()
+    assert "Approved." in html and f"queue-{action.pk}" not in html
+
+
+def test_a_refused_decision_from_the_queue_returns_the_queue_with_the_error(
+    agent, supervisor, case
+):
     action = services.propose_action(actor=agent, case=case, kind="refund", value="600").action
     response = client_for(supervisor, "en").post(
-        f"/recovery/actions/{action.pk}/approve/", {"reason": ""}, **HX_QUEUE
+        f"/recovery/actions/{action.pk}/reject/", {"reason": ""}, **HX_QUEUE
     )
     html = response.content.decode()
     assert 'id="approval-queue"' in html and "<html" not in html
-    assert f"queue-{action.pk}" not in html and "Approved." in html
+    assert f"queue-{action.pk}" in html
 
 
 def test_settings_pages_are_for_org_admins(agent, supervisor, admin_user, category, store_a):
