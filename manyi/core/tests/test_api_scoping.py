@@ -375,14 +375,15 @@ def target(other_org: dict[str, Any]) -> dict[str, Any]:
         ).action.pk
 
     return {
-        # An action of the other organisation for each step: pending ones (above the agent's
-        # limit) to approve, reject and cancel, an approved one to give.
+        # An action of the other organisation for each step: an approved one to give (first:
+        # later ones of the same person on the case count against the limit too), pending ones
+        # (above the agent's limit) to approve, reject and cancel.
         "actions": {
+            "give": action("100"),
             "read": action("900"),
             "approve": action("900"),
             "reject": action("900"),
             "cancel": action("900"),
-            "give": action("100"),
         },
         "followup": followup.pk,
         "message": message.pk,
