@@ -26,6 +26,11 @@ def case(agent, customer, category, store_a):
     return open_case(agent, customer, category)
 
 
+def another(case):
+    """A second case of the same store: one person's actions on one case share their limit."""
+    return open_case(case.owner, case.customer, case.category)
+
+
 def add(case, value, state, when, by):
     return RecoveryAction.objects.create(
         organisation_id=case.organisation_id,
@@ -85,7 +90,9 @@ def test_proposing_warns_before_the_budget_runs_out_and_beyond_it(case, agent, s
     assert first.budget_warning is None
     add(case, "500", "approved", now, supervisor)
     # 650 spent + this 190 = 840: 84% of 1,000.
-    second = services.propose_action(actor=agent, case=case, kind="gift", value="190", now=now)
+    second = services.propose_action(
+        actor=agent, case=another(case), kind="gift", value="190", now=now
+    )
     assert second.action.state == "approved"
     assert second.budget_warning and "84%" in second.budget_warning
     third = services.propose_action(actor=agent, case=case, kind="refund", value="900", now=now)
@@ -98,18 +105,18 @@ def test_the_store_manager_is_notified_once_per_month_and_step(case, agent, mana
     services.propose_action(actor=agent, case=case, kind="gift", value="200", now=now)
     assert not Notification.objects.filter(kind="recovery_budget").exists()
     add(case, "590", "approved", now, agent)
-    services.propose_action(actor=agent, case=case, kind="gift", value="10", now=now)  # 800
-    services.propose_action(actor=agent, case=case, kind="gift", value="10", now=now)  # 810
+    services.propose_action(actor=agent, case=another(case), kind="gift", value="10", now=now)
+    services.propose_action(actor=agent, case=another(case), kind="gift", value="10", now=now)
     budget = Notification.objects.filter(kind="recovery_budget")
     assert list(budget.values_list("recipient", "dedupe_key")) == [
         (manager.pk, f"budget:{case.store_id}:2026-03:80")
     ]
-    services.propose_action(actor=agent, case=case, kind="gift", value="195", now=now)  # 1005
+    services.propose_action(actor=agent, case=another(case), kind="gift", value="195", now=now)
     assert sorted(budget.values_list("dedupe_key", flat=True)) == [
         f"budget:{case.store_id}:2026-03:100",
         f"budget:{case.store_id}:2026-03:80",
     ]
-    services.propose_action(actor=agent, case=case, kind="gift", value="5", now=now)
+    services.propose_action(actor=agent, case=another(case), kind="gift", value="5", now=now)
     assert budget.count() == 2
 
 

@@ -75,11 +75,13 @@ def test_over_limit_waits_and_a_supervisor_sees_approve_buttons(agent, superviso
     assert action.state == "approved" and action.decided_by == supervisor
 
 
-def test_budget_warning_shows_when_recording(agent, case):
-    html = propose(client_for(agent, "en"), case, kind="gift", value="200").content.decode()
+def test_budget_warning_shows_when_recording(supervisor, case):
+    # The supervisor's ¥1,000 covers all four, so they are spent at once.
+    client = client_for(supervisor, "en")
+    html = propose(client, case, kind="gift", value="200").content.decode()
     assert "Budget nearly used" not in html
     for _ in range(3):
-        html = propose(client_for(agent, "en"), case, kind="gift", value="200").content.decode()
+        html = propose(client, case, kind="gift", value="200").content.decode()
     assert "Budget nearly used" in html and "msg-warning" in html
     assert "budget-warning" in html  # the budget line turns amber
 
