@@ -153,7 +153,7 @@ class RecoveryDemo:
             ).first()
             if billing is not None:
                 with contextlib.suppress(DomainError):
-                    record_staff_event(
+                    breach = record_staff_event(
                         actor=owner,
                         case=case,
                         guarantee=billing,
@@ -161,6 +161,11 @@ class RecoveryDemo:
                         note="核对收费单，确认多收工时费",
                         now=at - 35 * M,
                     )
+                    payout = breach.payout_action
+                    # Beyond the owner's authority the payout waits: her supervisor approves it.
+                    approver = self._approver(case, payout.value)
+                    if payout.state == ActionState.PENDING and approver is not None:
+                        approve_action(actor=approver, action=payout, now=at - 33 * M)
         if r.random() > 0.5:
             return
         parent = case.category.parent.code if case.category.parent else case.category.code
