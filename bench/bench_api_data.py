@@ -54,7 +54,9 @@ def timeline_templates(org: BenchOrg) -> list[tuple[str, str, str]]:
         services.comment_on_case(actor=agent, case=case, text="配件已到店，安排优先装配。")
         services.assign_case(actor=agent, case=case, owner=colleague, note="请跟进交车。")
         services.change_status(actor=colleague, case=case, status="in_progress")
-        services.change_status(actor=colleague, case=case, status="resolved", note="已交车。")
+        services.change_status(
+            actor=colleague, case=case, status="resolved", note="已交车。", outcome="in_favour"
+        )
         rows = [
             (e.kind, e.message, json.dumps(e.changes, ensure_ascii=False))
             for e in AuditEvent.objects.filter(case=case).order_by("at", "id")

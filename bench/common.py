@@ -285,9 +285,9 @@ def load_customers(org: BenchOrg, n: int) -> None:
         INSERT INTO customers_customer (
             organisation_id, store_id, name, phone, email, wechat_id, gender, id_number,
             address, source_channel, tier, tags, contact_consent, watch_list, watch_reason,
-            notes, version, created_at, updated_at)
+            notes, lost_reason, lost_note, version, created_at, updated_at)
         SELECT %s, m.store_id, '客户' || i, '13' || substr('000000000' || i, -9, 9), '', '',
-               '', '', '', '', 'regular', '[]', %s, %s, '', '', 1, %s, %s
+               '', '', '', '', 'regular', '[]', %s, %s, '', '', '', '', 1, %s, %s
         FROM {series_from} JOIN m ON m.k = (i %% {size})
     """
     if connection.vendor == "postgresql":
@@ -340,11 +340,12 @@ def load_cases(
                 organisation_id, number, customer_id, store_id, channel, category_id, severity,
                 nature, complainer_type, threatens_media, threatens_regulator, threatens_lawyer,
                 repeat_complaint, summary, description, received_at, owner_id, status,
-                escalation_level, sla_policy_id, next_due_at, version, created_at, updated_at)
+                escalation_level, sla_policy_id, next_due_at, outcome, root_cause,
+                root_cause_note, corrective_action, version, created_at, updated_at)
             SELECT %s, 'BM-' || (i + {offset}), %s + ((i + {offset}) %% %s), m.store_id, 'phone',
                    %s, 'normal', 'problem_solving', 'voicer', %s, %s, %s, %s,
                    '交车延误，客户要求说明原因', '', {received}, m.owner_id, 'in_progress', 0, %s,
-                   {next_due}, 1, %s, %s
+                   {next_due}, '', '', '', '', 1, %s, %s
             FROM {series_from} JOIN m ON m.k = ((i + {offset}) %% {size})
             """,
             [org.org_id, lo, n_customers, org.category_id]
@@ -475,8 +476,8 @@ def load_case_history(
                 nature, complainer_type, threatens_media, threatens_regulator, threatens_lawyer,
                 repeat_complaint, summary, description, received_at, owner_id, status,
                 escalation_level, sla_policy_id, next_due_at, first_responded_at,
-                last_responded_at, resolved_at, closed_at, created_by_id, version, created_at,
-                updated_at)
+                last_responded_at, resolved_at, closed_at, created_by_id, outcome, root_cause,
+                root_cause_note, corrective_action, version, created_at, updated_at)
             SELECT %(org)s, 'BM-' || i, %(c_lo)s + (i %% %(n_cust)s), store_id, 'phone',
                    %(category)s, 'normal', 'problem_solving', 'voicer', false, false, false,
                    false, '交车延误，客户要求说明原因', '', received, owner_id, status,
@@ -489,7 +490,12 @@ def load_case_history(
                    CASE WHEN status IN ('resolved', 'closed')
                         THEN received + interval '2 days' END,
                    CASE WHEN status = 'closed' THEN received + interval '3 days' END,
-                   owner_id, 1, received, received
+                   owner_id,
+                   CASE WHEN status IN ('resolved', 'closed') THEN 'in_favour' ELSE '' END,
+                   CASE WHEN status = 'closed' THEN 'process' ELSE '' END,
+                   CASE WHEN status = 'closed' THEN '预约排班未考虑工位' ELSE '' END,
+                   CASE WHEN status = 'closed' THEN '按工位数限制预约' ELSE '' END,
+                   1, received, received
             FROM s ORDER BY i
             """,
             {

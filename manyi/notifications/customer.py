@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,7 @@ from manyi.notifications.models import (
     DeliveryState,
     MessageTemplate,
 )
+from manyi.notifications.services import schedule_on_commit_once
 from manyi.notifications.sms import get_sms_backend
 from manyi.notifications.wechat import get_wechat_backend
 
@@ -235,10 +236,7 @@ def _note_unreachable(*, case: Case, kind: str, body: str, now: dt.datetime) -> 
 
 def schedule_customer_delivery_on_commit() -> None:
     """One delivery task per transaction, however many customer messages it queued."""
-    pending = getattr(connection, "run_on_commit", [])
-    if any(entry[1] is schedule_customer_delivery for entry in pending):
-        return
-    transaction.on_commit(schedule_customer_delivery)
+    schedule_on_commit_once(schedule_customer_delivery)
 
 
 def schedule_customer_delivery() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -55,12 +55,18 @@ def queue_notifications(messages: Iterable[Message]) -> int:
     return len(rows)
 
 
+def schedule_on_commit_once(fn: Callable[[], object]) -> None:
+    """Have `fn` run when the current transaction commits, once however often this is called
+    in it (outside a transaction, Django runs it at once)."""
+    pending = getattr(connection, "run_on_commit", [])
+    if any(entry[1] is fn for entry in pending):
+        return
+    transaction.on_commit(fn)
+
+
 def schedule_delivery_on_commit() -> None:
     """One delivery task per transaction, however many notifications it queued."""
-    pending = getattr(connection, "run_on_commit", [])
-    if any(entry[1] is schedule_delivery for entry in pending):
-        return
-    transaction.on_commit(schedule_delivery)
+    schedule_on_commit_once(schedule_delivery)
 
 
 def schedule_delivery() -> None:

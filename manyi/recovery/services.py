@@ -453,33 +453,42 @@ def _tell_requester(action: RecoveryAction, *, actor: User, subject: str, reason
     )
 
 
-@transaction.atomic
-def approve_action(
-    *, actor: User, action: RecoveryAction, reason: str = "", now: dt.datetime | None = None
+def _decide(
+    actor: User, action: RecoveryAction, *, state: str, reason: str, now: dt.datetime
 ) -> RecoveryAction:
-    """Approve a pending action: by someone else whose authority covers its value."""
-    now = now or timezone.now()
+    """Approve or reject a pending action: by someone else whose authority covers it. The
+    timeline records it and the requester is told."""
     current = _locked_action(actor, action)
-    _must_be(
-        current,
-        ActionState.PENDING,
-        message=_("Only an action waiting for approval can be approved; this one is “%(state)s”."),
-    )
+    if state == ActionState.APPROVED:
+        refused = _("Only an action waiting for approval can be approved; this one is “%(state)s”.")
+    else:
+        refused = _("Only an action waiting for approval can be rejected; this one is “%(state)s”.")
+    _must_be(current, ActionState.PENDING, message=refused)
     _may_decide(actor, current)
-    reason = (reason or "").strip()
     old = current.state
-    current.state = ActionState.APPROVED
+    current.state = state
     current.decided_by = actor
     current.decided_at = now
     current.decision_reason = reason
     current.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
     _state_event(current, actor=actor, old=old, message=reason, now=now)
     values = {"action": _action_label(current), "number": current.case.number, "by": str(actor)}
-    _tell_requester(
-        current,
-        actor=actor,
-        subject=_("Approved: %(action)s on %(number)s (by %(by)s)") % values,
-        reason=reason,
+    if state == ActionState.APPROVED:
+        subject = _("Approved: %(action)s on %(number)s (by %(by)s)") % values
+    else:
+        subject = _("Rejected: %(action)s on %(number)s (by %(by)s)") % values
+    _tell_requester(current, actor=actor, subject=subject, reason=reason)
+    return current
+
+
+@transaction.atomic
+def approve_action(
+    *, actor: User, action: RecoveryAction, reason: str = "", now: dt.datetime | None = None
+) -> RecoveryAction:
+    """Approve a pending action: by someone else whose authority covers its value."""
+    now = now or timezone.now()
+    current = _decide(
+        actor, action, state=ActionState.APPROVED, reason=(reason or "").strip(), now=now
     )
     if current.guarantee_breach_id is not None:  # a guarantee's payout: now tell the customer
         from manyi.recovery.guarantees import tell_customer_of_payout
@@ -495,32 +504,12 @@ def reject_action(
     *, actor: User, action: RecoveryAction, reason: str, now: dt.datetime | None = None
 ) -> RecoveryAction:
     """Reject a pending action with a reason: by someone else whose authority covers it."""
-    now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the action is rejected."), field="reason")
-    current = _locked_action(actor, action)
-    _must_be(
-        current,
-        ActionState.PENDING,
-        message=_("Only an action waiting for approval can be rejected; this one is “%(state)s”."),
+    return _decide(
+        actor, action, state=ActionState.REJECTED, reason=reason, now=now or timezone.now()
     )
-    _may_decide(actor, current)
-    old = current.state
-    current.state = ActionState.REJECTED
-    current.decided_by = actor
-    current.decided_at = now
-    current.decision_reason = reason
-    current.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
-    _state_event(current, actor=actor, old=old, message=reason, now=now)
-    values = {"action": _action_label(current), "number": current.case.number, "by": str(actor)}
-    _tell_requester(
-        current,
-        actor=actor,
-        subject=_("Rejected: %(action)s on %(number)s (by %(by)s)") % values,
-        reason=reason,
-    )
-    return current
 
 
 @transaction.atomic

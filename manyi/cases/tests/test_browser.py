@@ -7,10 +7,7 @@ root (gitignored) for a human to look at.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +16,11 @@ from manyi.accounts.choices import Role
 from manyi.cases.choices import Severity
 from manyi.cases.models import Case, Category
 from manyi.cases.tests.ui_helpers import make_breached, make_due_in, open_case
+from manyi.core.tests.browser import (
+    browser_fixture,  # noqa: F401  (the `browser` fixture)
+    login,
+    shot,
+)
 from manyi.core.tests.factories import (
     AssetFactory,
     CustomerFactory,
@@ -28,39 +30,7 @@ from manyi.core.tests.factories import (
 )
 from manyi.customers.models import Customer
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside
-# one unless told it is safe, which it is here (one thread, no concurrent coroutines).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[3] / "screenshots"
-PASSWORD = "pass-1234"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
@@ -101,19 +71,6 @@ def world(transactional_db: Any) -> dict[str, Any]:
     return {"org": org, "agent": agent, "known": known, "category": categories[0]}
 
 
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{base}/")
-
-
 def _open_intake(page: Any, base: str) -> None:
     """Open the intake page and wait for the phone field to take the focus.
 
@@ -149,11 +106,11 @@ def test_agent_takes_a_phone_complaint_with_the_keyboard(
 ) -> None:
     base = live_server.url
     page = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN").new_page()
-    _login(page, base, "agent")
+    login(page, base, "agent")
     _open_intake(page, base)
 
     _take_complaint(page, "139 0000 8888", "周杰", "维修后空调仍然不制冷")
-    _shot(page, "intake-zh")
+    shot(page, "intake-zh")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/cases/\d+/$"))
 
@@ -168,7 +125,7 @@ def test_agent_takes_a_phone_complaint_with_the_keyboard(
     assert first.locator(".due").inner_text().strip() != ""
     assert first.locator(".countdown").get_attribute("data-due")
     assert page.locator('#clocks [data-metric="resolution"] .countdown').count() == 1
-    _shot(page, "case-detail-zh")
+    shot(page, "case-detail-zh")
 
     # Answer the customer from the case page: htmx swaps the page body in place.
     page.click('[data-panel="respond"] textarea')
@@ -177,7 +134,7 @@ def test_agent_takes_a_phone_complaint_with_the_keyboard(
     page.wait_for_selector(".timeline .k-responded")
     assert "已致电客户致歉" in page.locator(".timeline").inner_text()
     assert page.locator('#clocks [data-metric="first_response"] .badge').inner_text() != ""
-    _shot(page, "case-detail-responded-zh")
+    shot(page, "case-detail-responded-zh")
     case.refresh_from_db()
     assert case.first_responded_at is not None and case.version == 2
     # The tabs still work after the swap, and the forms carry the new version.
@@ -191,7 +148,7 @@ def test_known_caller_is_found_and_case_created_on_their_car(
 ) -> None:
     base = live_server.url
     page = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN").new_page()
-    _login(page, base, "agent")
+    login(page, base, "agent")
     page.goto(f"{base}/cases/new/")
     page.click("#id_phone")
     page.keyboard.type("13812345678")
@@ -219,7 +176,7 @@ def test_screenshots_in_chinese_and_english(
     case = Case.objects.filter(organisation=world["org"]).order_by("id").first()
     assert case is not None
     page = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN").new_page()
-    _login(page, base, "manager")
+    login(page, base, "manager")
     for lang in ("zh", "en"):
         if lang == "en":
             page.click('form.lang-switch button[value="en"]')
@@ -229,11 +186,11 @@ def test_screenshots_in_chinese_and_english(
             assert page.get_attribute("html", "lang") == "zh-CN"
         page.goto(f"{base}/")
         assert page.locator("#by-store").count() == 1
-        _shot(page, f"dashboard-{lang}")
+        shot(page, f"dashboard-{lang}")
         page.goto(f"{base}/cases/")
         assert page.locator("tr.row-breached").count() >= 1
         assert page.locator("tr.row-warning").count() >= 1
-        _shot(page, f"case-list-{lang}")
+        shot(page, f"case-list-{lang}")
         if lang == "zh":
             # Changing a filter refreshes the results in place and keeps it in the address.
             page.select_option("#id_breached", "yes")
@@ -245,7 +202,7 @@ def test_screenshots_in_chinese_and_english(
         page.click("#id_phone")
         page.keyboard.type("13812345678")
         page.wait_for_selector('#lookup [data-lookup="found"]')
-        _shot(page, f"intake-found-{lang}")
+        shot(page, f"intake-found-{lang}")
         page.goto(f"{base}/cases/{case.pk}/")
         page.wait_for_selector("#clocks")
-        _shot(page, f"case-detail-manager-{lang}")
+        shot(page, f"case-detail-manager-{lang}")

@@ -3,10 +3,7 @@ logging it swaps the case body in place and the first-response clock is met."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +12,11 @@ from manyi.accounts.choices import Role
 from manyi.cases.comm_services import ensure_default_reply_templates
 from manyi.cases.models import Category, Communication
 from manyi.cases.tests.ui_helpers import open_case
+from manyi.core.tests.browser import (
+    browser_fixture,  # noqa: F401  (the `browser` fixture)
+    login,
+    shot,
+)
 from manyi.core.tests.factories import (
     CustomerFactory,
     OrganisationFactory,
@@ -22,29 +24,7 @@ from manyi.core.tests.factories import (
     UserFactory,
 )
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[3] / "screenshots"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -63,11 +43,7 @@ def test_agent_fills_a_reply_template_and_logs_it(
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     context.add_cookies([{"name": "django_language", "value": language, "url": base}])
     page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "pass-1234")
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{base}/")
+    login(page, base, "agent")
     page.goto(f"{base}/cases/{case.pk}/")
 
     page.select_option("#id_comm_template", label="处理进展 · Progress update")
@@ -79,8 +55,7 @@ def test_agent_fills_a_reply_template_and_logs_it(
     assert case.number in content.input_value()
     assert page.locator("#id_comm_medium").input_value() == "sms"  # the template's medium
     content.fill(content.input_value() + " ✔")
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"communications-{language}.png"), full_page=True)
+    shot(page, f"communications-{language}")
     page.click("#communications-panel button[type=submit]")
     page.wait_for_selector("#communications-panel .comm-log li")
     assert re.search(r"/cases/\d+/$", page.url)
@@ -89,4 +64,4 @@ def test_agent_fills_a_reply_template_and_logs_it(
     case.refresh_from_db()
     assert case.first_responded_at is not None
     assert page.locator('#clocks [data-metric="first_response"]').count() == 1
-    page.screenshot(path=str(SHOTS / f"communications-logged-{language}.png"), full_page=True)
+    shot(page, f"communications-logged-{language}")

@@ -11,12 +11,9 @@ the last page also in English.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import struct
 import zlib
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,21 +24,19 @@ from manyi.audit.models import AuditEvent
 from manyi.cases.choices import Channel, Outcome, Status
 from manyi.cases.models import Attachment, Case
 from manyi.cases.public_services import promised_first_response, public_categories, store_zone
+from manyi.core.tests.browser import (
+    browser_fixture,  # noqa: F401  (the `browser` fixture)
+    login,
+    shot,
+)
 from manyi.core.tests.factories import OrganisationFactory, StoreFactory, UserFactory
 from manyi.followups.choices import ContactResult, FollowUpState, Satisfaction
 from manyi.followups.models import FollowUp
 from manyi.recovery.choices import ActionKind, ActionState, Principle
 from manyi.recovery.models import ChecklistTick, RecoveryAction
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside
-# one unless told it is safe, which it is here (one thread, no concurrent coroutines).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[3] / "screenshots"
-PASSWORD = "pass-1234"
 WAIT = 15_000  # ms: generous for a loaded CI machine, short enough to fail fast when broken
 
 PHONE = "13955556666"
@@ -60,30 +55,6 @@ def _png_1x1() -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
@@ -109,10 +80,9 @@ def world(transactional_db: Any) -> dict[str, Any]:
 
 
 def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
     # A full-page shot of a scrolled page draws the sticky navigation bar mid-page.
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"walk-{name}.png"), full_page=True)
+    shot(page, f"walk-{name}")
 
 
 def _staff_page(browser: Any, base: str, username: str) -> Any:
@@ -120,12 +90,7 @@ def _staff_page(browser: Any, base: str, username: str) -> Any:
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     context.set_default_timeout(WAIT)
     page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#id_password")
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{base}/")
+    login(page, base, username)
     return page
 
 

@@ -7,16 +7,12 @@ small batches make them interleave. (SQLite serialises writers, so there is noth
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 
 import pytest
-from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.db.models import Count
 
 from conftest import at
@@ -26,11 +22,17 @@ from manyi.cases import services
 from manyi.cases.choices import SlaState
 from manyi.cases.models import Case, CaseSla, SlaEvent
 from manyi.cases.sweep import SweepResult, sweep
+from manyi.core.tests.concurrency import (
+    needs_row_locks,
+    run_at_once,
+    run_script,
+    wait_for_backend_to_end,
+)
 from manyi.core.tests.factories import CustomerFactory, UserFactory
 from manyi.notifications.models import Notification
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+    needs_row_locks,
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -81,29 +83,6 @@ def _due_clocks() -> set[int]:
     )
 
 
-def _run_workers(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-    errors: list[BaseException] = []
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work()
-        except BaseException as e:  # reported by the test thread
-            errors.append(e)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
-
-
 def _assert_swept_exactly_once(due: set[int], expected: dict[int, int]) -> None:
     clocks = CaseSla.objects.filter(id__in=due)
     assert set(clocks.values_list("state", flat=True)) == {SlaState.BREACHED}
@@ -137,7 +116,7 @@ def test_two_workers_sweeping_at_once_breach_and_escalate_each_clock_once(backlo
     due = _due_clocks()
     assert len(due) == 12 * 2 + 12 * 1 + 6 * 2 + 6 * 1  # 54 clocks in 36 cases
 
-    results: list[SweepResult] = _run_workers(2, lambda: sweep(now=NOW, batch=3))
+    results: list[SweepResult] = run_at_once(lambda: sweep(now=NOW, batch=3), 2)
 
     assert sum(r.breached for r in results) == len(due)
     assert sum(r.escalated for r in results) == sum(backlog.values())
@@ -148,7 +127,7 @@ def test_two_workers_sweeping_at_once_breach_and_escalate_each_clock_once(backlo
 def test_four_workers_with_batches_of_one_do_not_double_anything(backlog):
     due = _due_clocks()
 
-    results: list[SweepResult] = _run_workers(4, lambda: sweep(now=NOW, batch=1))
+    results: list[SweepResult] = run_at_once(lambda: sweep(now=NOW, batch=1), 4)
 
     assert sum(r.breached for r in results) == len(due)
     _assert_swept_exactly_once(due, backlog)
@@ -175,38 +154,14 @@ with transaction.atomic():
 """
 
 
-def _wait_for_backend_to_end(pid: int) -> None:
-    """PostgreSQL rolls a dead client's transaction back when it notices the socket closed."""
-    for _ in range(200):
-        with connection.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
-            if cur.fetchone()[0] == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError("the killed worker's session is still there")
-
-
 def test_worker_killed_in_the_middle_of_a_batch_loses_nothing(backlog):
     due = _due_clocks()
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = db["PASSWORD"]
-
-    proc = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", KILLED_WORKER, NOW.isoformat(), "10"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_script(KILLED_WORKER, NOW.isoformat(), "10")
 
     assert proc.returncode == -9, proc.stderr
     backend_pid, claimed = (int(x) for x in proc.stdout.split())
     assert claimed > 0  # it had breached clocks when it died
-    _wait_for_backend_to_end(backend_pid)
+    wait_for_backend_to_end(backend_pid)
     assert set(CaseSla.objects.filter(id__in=due).values_list("state", flat=True)) == {"active"}
     assert not SlaEvent.objects.filter(kind="breached").exists()
     assert not Notification.objects.filter(kind="sla_breach").exists()

@@ -4,46 +4,22 @@ one of them, and each person is told once. (SQLite serialises writers: nothing t
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
 
 from conftest import at
+from manyi.core.tests.concurrency import needs_row_locks, run_at_once
 from manyi.core.tests.factories import CustomerFactory
 from manyi.followups import services
 from manyi.followups.models import FollowUp, PhoneMessage
 from manyi.notifications.models import Notification
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+    needs_row_locks,
     pytest.mark.django_db(transaction=True),
 ]
 
 MON = at(2026, 3, 2, 10, 0)
-
-
-def _run(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-    errors: list[BaseException] = []
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work()
-        except BaseException as e:  # reported by the test thread
-            errors.append(e)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.parametrize("workers", [2, 4])
@@ -69,7 +45,7 @@ def test_concurrent_sweeps_flag_every_row_exactly_once(agent, supervisor, store_
         )
     later = at(2026, 3, 20, 9, 0)
 
-    results = _run(workers, lambda: services.flag_overdue(now=later, batch=4))
+    results = run_at_once(lambda: services.flag_overdue(now=later, batch=4), workers)
 
     assert sum(r["followups"] for r in results) == 30
     assert sum(r["messages"] for r in results) == 12

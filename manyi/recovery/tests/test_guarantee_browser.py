@@ -7,9 +7,6 @@ Screenshots go to `screenshots/` at the repository root (gitignored)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +15,11 @@ from conftest import at
 from manyi.accounts.choices import Role
 from manyi.cases.models import Category
 from manyi.cases.tests.ui_helpers import open_case
+from manyi.core.tests.browser import (
+    browser_fixture,  # noqa: F401  (the `browser` fixture)
+    login,
+    shot,
+)
 from manyi.core.tests.factories import (
     CustomerFactory,
     OrganisationFactory,
@@ -27,30 +29,7 @@ from manyi.core.tests.factories import (
 from manyi.recovery.guarantees import detect_breaches, ensure_default_guarantees
 from manyi.recovery.models import Guarantee, GuaranteeBreach
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[3] / "screenshots"
-PASSWORD = "pass-1234"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
@@ -77,19 +56,6 @@ def world(transactional_db: Any) -> dict[str, Any]:
     return {"late": late, "billed": billed}
 
 
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{base}/")
-
-
 def _set_language(page: Any, base: str, language: str) -> None:
     page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
 
@@ -99,13 +65,13 @@ def test_an_agent_records_a_billing_error_and_the_refund_waits_for_approval(
 ):
     base = live_server.url
     page = browser.new_page(viewport={"width": 1360, "height": 900})
-    _login(page, base, "agent")
+    login(page, base, "agent")
     _set_language(page, base, "en")
 
     page.goto(f"{base}/cases/{world['late'].pk}/")
     panel = page.locator("#guarantee-panel")
     assert "48-hour first reply" in panel.inner_text()
-    _shot(page, "guarantee-case-broken-en")
+    shot(page, "guarantee-case-broken-en")
 
     page.goto(f"{base}/cases/{world['billed'].pk}/")
     page.click("#guarantee-panel summary")
@@ -122,16 +88,16 @@ def test_an_agent_records_a_billing_error_and_the_refund_waits_for_approval(
     assert "¥240" in panel_text and "Waiting for approval" in panel_text  # above ¥200
     assert "¥240" in page.locator("#recovery-panel").inner_text()  # swapped in out of band
     assert GuaranteeBreach.objects.filter(case=world["billed"]).count() == 1
-    _shot(page, "guarantee-case-recorded-en")
+    shot(page, "guarantee-case-recorded-en")
 
     for language in ("zh-hans", "en"):
         _set_language(page, base, language)
         page.goto(f"{base}/recovery/guarantees/")
-        _shot(page, f"guarantee-list-{language}")
+        shot(page, f"guarantee-list-{language}")
         page.goto(f"{base}/recovery/guarantees/report/?start=2026-01&end=2026-12")
         assert "¥340" in page.locator("#gt-total-payout").inner_text()
         assert page.locator("#gt-total-waiting").inner_text() == "1"
-        _shot(page, f"guarantee-report-{language}")
+        shot(page, f"guarantee-report-{language}")
     page.close()
 
 
@@ -141,12 +107,12 @@ def test_an_admin_edits_a_guarantee_in_the_browser(browser, live_server, world):
     )
     base = live_server.url
     page = browser.new_page(viewport={"width": 1360, "height": 1000})
-    _login(page, base, admin.username)
+    login(page, base, admin.username)
     g = Guarantee.objects.get(organisation=admin.organisation, code="first_reply_48h")
     for language in ("zh-hans", "en"):
         _set_language(page, base, language)
         page.goto(f"{base}/recovery/guarantees/{g.pk}/")
-        _shot(page, f"guarantee-form-{language}")
+        shot(page, f"guarantee-form-{language}")
     page.fill("#id_amount", "150")
     page.click("button[type=submit].btn-primary")
     page.wait_for_url(f"{base}/recovery/guarantees/")

@@ -3,35 +3,37 @@ and a user holding a case: every breach pays exactly once. PostgreSQL only: SQLi
 writers, so there is nothing to race.
 
 Each worker is a thread with its own database connection; a Barrier starts them together and
-small batches make them interleave (the pattern of manyi/cases/tests/test_sweep_concurrency.py).
+small batches make them interleave (manyi/core/tests/concurrency.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 
 import pytest
-from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from conftest import at
 from manyi.audit.models import AuditEvent
 from manyi.cases import services
 from manyi.cases.models import CaseSla
 from manyi.cases.sweep import sweep
+from manyi.core.tests.concurrency import (
+    needs_row_locks,
+    run_at_once,
+    run_script,
+    wait_for_backend_to_end,
+)
 from manyi.core.tests.factories import CustomerFactory
 from manyi.notifications.models import CustomerMessage, Notification
 from manyi.recovery.guarantees import detect_breaches, ensure_default_guarantees
 from manyi.recovery.models import Guarantee, GuaranteeBreach, RecoveryAction
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+    needs_row_locks,
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -68,29 +70,6 @@ def breaches(org, agent, agent_b, manager, category):
     return clocks
 
 
-def _run_workers(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-    errors: list[BaseException] = []
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work()
-        except BaseException as e:  # reported by the test thread
-            errors.append(e)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
-
-
 def _assert_paid_exactly_once(clocks: set[int]) -> None:
     keys = Counter(GuaranteeBreach.objects.values_list("source_key", flat=True))
     assert set(keys.values()) == {1}
@@ -115,7 +94,7 @@ def _assert_paid_exactly_once(clocks: set[int]) -> None:
 
 
 def test_two_workers_detecting_at_once_pay_each_breach_once(breaches):
-    results = _run_workers(2, lambda: detect_breaches(now=NOW, batch=3))
+    results = run_at_once(lambda: detect_breaches(now=NOW, batch=3), 2)
 
     assert sum(results) == len(breaches)
     _assert_paid_exactly_once(breaches)
@@ -123,7 +102,7 @@ def test_two_workers_detecting_at_once_pay_each_breach_once(breaches):
 
 
 def test_four_workers_with_batches_of_one_pay_each_breach_once(breaches):
-    results = _run_workers(4, lambda: detect_breaches(now=NOW, batch=1))
+    results = run_at_once(lambda: detect_breaches(now=NOW, batch=1), 4)
 
     assert sum(results) == len(breaches)
     _assert_paid_exactly_once(breaches)
@@ -164,7 +143,7 @@ def test_two_workers_measuring_48_hours_pay_each_late_case_once(breaches):
     Guarantee.objects.filter(code="first_reply_48h").update(within_minutes=48 * 60)
     later = RECEIVED + dt.timedelta(hours=49)  # no case has a first reply after 48 hours
 
-    results = _run_workers(2, lambda: detect_breaches(now=later, batch=3))
+    results = run_at_once(lambda: detect_breaches(now=later, batch=3), 2)
 
     assert sum(results) == len(breaches)
     keys = Counter(GuaranteeBreach.objects.values_list("source_key", flat=True))
@@ -201,36 +180,13 @@ guarantees.detect_breaches(now=now, batch=5)
 """
 
 
-def _wait_for_backend_to_end(pid: int) -> None:
-    for _ in range(200):
-        with connection.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
-            if cur.fetchone()[0] == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError("the killed worker's session is still there")
-
-
 def test_a_worker_killed_before_its_payout_commits_loses_nothing(breaches):
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = db["PASSWORD"]
-
-    proc = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", KILLED_WORKER, NOW.isoformat()],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_script(KILLED_WORKER, NOW.isoformat())
 
     assert proc.returncode == -9, proc.stderr
     backend_pid, paid_key = proc.stdout.split()
     assert paid_key.startswith("sla:")
-    _wait_for_backend_to_end(int(backend_pid))
+    wait_for_backend_to_end(int(backend_pid))
     assert not GuaranteeBreach.objects.exists()
     assert not RecoveryAction.objects.exists()
     assert not CustomerMessage.objects.exists()
