@@ -284,10 +284,10 @@ def load_customers(org: BenchOrg, n: int) -> None:
         WITH {"RECURSIVE" if series_cte else ""} {series_cte} {mapping}
         INSERT INTO customers_customer (
             organisation_id, store_id, name, phone, email, wechat_id, gender, id_number,
-            address, source_channel, tier, tags, contact_consent, watch_list, watch_reason,
-            notes, lost_reason, lost_note, version, created_at, updated_at)
+            address, source_channel, tier, language, tags, contact_consent, watch_list,
+            watch_reason, notes, lost_reason, lost_note, version, created_at, updated_at)
         SELECT %s, m.store_id, '客户' || i, '13' || substr('000000000' || i, -9, 9), '', '',
-               '', '', '', '', 'regular', '[]', %s, %s, '', '', '', '', 1, %s, %s
+               '', '', '', '', 'regular', 'zh-hans', '[]', %s, %s, '', '', '', '', 1, %s, %s
         FROM {series_from} JOIN m ON m.k = (i %% {size})
     """
     if connection.vendor == "postgresql":

@@ -94,7 +94,7 @@ def _choices(name: str) -> Mapping[str, Any] | None:
         SlaMetric,
         Status,
     )
-    from manyi.customers.choices import Gender, SourceChannel, SwitchingReason, Tier
+    from manyi.customers.choices import Gender, Language, SourceChannel, SwitchingReason, Tier
     from manyi.followups.choices import ContactResult, Reason, Satisfaction
     from manyi.notifications.models import CustomerChannel
     from manyi.recovery.choices import ActionKind, ActionState, Principle
@@ -116,6 +116,7 @@ def _choices(name: str) -> Mapping[str, Any] | None:
         "direction": Direction,
         "medium": Medium,
         "lost_reason": SwitchingReason,
+        "language": Language,
         "action_kind": ActionKind,
         "action_state": ActionState,
         "principle": Principle,

@@ -262,8 +262,11 @@ class StatusForm(VersionedForm):
         # What is already on the case (given at resolution) is shown and need not be retyped.
         for name in ("outcome", "root_cause", "root_cause_note", "corrective_action"):
             initial.setdefault(name, getattr(case, name))
-        super().__init__(*args, initial=initial, **kwargs)
         allowed = TRANSITIONS.get(case.status, frozenset())
+        if case.status == Status.RESOLVED and Status.CLOSED in allowed:
+            # Closing is the usual next step of a resolved case; reopening stays a choice.
+            initial.setdefault("status", Status.CLOSED)
+        super().__init__(*args, initial=initial, **kwargs)
         reopening = case.status in (Status.RESOLVED, Status.CLOSED)
         choices = []
         for value, label in Status.choices:

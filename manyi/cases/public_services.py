@@ -10,8 +10,9 @@
 6. one transaction: find or create the customer, create the case (channel `web`) owned by the
    store's staff member on duty, an internal note that the customer wrote it on the public
    page, the photos as `Attachment` rows, a notification to the owner, and the customer's
-   `case_received` message (case number and promised reply time, by SMS in the language of
-   the page), which is sent after commit.
+   `case_received` message (case number and promised reply time, by SMS in the customer's
+   preferred language: a customer first met on this page gets the page's language, a known
+   customer keeps theirs), which is sent after commit.
 
 The counters of steps 1 and 5 are written outside that transaction on purpose, so a refused
 submission still counts; that is why this service is not wrapped in `transaction.atomic` as a
@@ -51,7 +52,7 @@ from manyi.cases.models import Attachment, Case, CaseSla, Category
 from manyi.cases.services import create_case
 from manyi.core import ratelimit
 from manyi.core.errors import DomainError, NotFound, ValidationFailed
-from manyi.customers.choices import SourceChannel
+from manyi.customers.choices import Language, SourceChannel
 from manyi.customers.models import Asset, Customer
 from manyi.customers.services import create_customer
 from manyi.customers.validation import normalise_phone
@@ -421,7 +422,12 @@ def _staff_text(clean: _Clean, *, customer: Customer, language: str) -> tuple[st
     return summary, "\n".join(lines)
 
 
-def _find_or_create_customer(store: Store, clean: _Clean, owner: User) -> Customer:
+def _find_or_create_customer(
+    store: Store, clean: _Clean, owner: User, *, language: str
+) -> Customer:
+    """The organisation's customer with this phone; a new one (source `web`, preferred
+    language that of the page) when there is none. A known customer's preferred language is
+    left as it is."""
     existing = Customer.objects.filter(
         organisation_id=store.organisation_id, phone=clean.phone
     ).first()
@@ -434,6 +440,7 @@ def _find_or_create_customer(store: Store, clean: _Clean, owner: User) -> Custom
             name=clean.name,
             phone=clean.phone,
             source_channel=SourceChannel.WEB,
+            language=Language.EN if is_english(language) else Language.ZH_HANS,
         )
     except DomainError:
         # Another submission with this number created the customer a moment ago.
@@ -556,7 +563,7 @@ def _write(
 ) -> Case:
     # Everything staff read is written in the staff's language, whatever the customer chose.
     with translation.override(settings.LANGUAGE_CODE):
-        customer = _find_or_create_customer(store, clean, owner)
+        customer = _find_or_create_customer(store, clean, owner, language=language)
         summary, description = _staff_text(clean, customer=customer, language=language)
         case = create_case(
             actor=owner,
@@ -610,14 +617,15 @@ def _write(
                 )
             ]
         )
-        _confirm_to_customer(case, store=store, language=language, now=now)
+        _confirm_to_customer(case, store=store, now=now)
     return case
 
 
-def _confirm_to_customer(case: Case, *, store: Store, language: str, now: dt.datetime) -> None:
+def _confirm_to_customer(case: Case, *, store: Store, now: dt.datetime) -> None:
     """The `case_received` message: the case number and the promised first reply, by SMS to
     the phone the customer gave (send_to_customer picks the channel; a public case has a
-    phone), in English when the customer used the English page. Written to the outbox in this
+    phone), in the customer's preferred language (English for a new customer who used the
+    English page). Written to the outbox in this
     transaction and delivered after commit. Without a running first-response clock there is
     no promise to repeat, so nothing is sent (the "thank you" page shows the number)."""
     due = promised_first_response(case)
@@ -630,7 +638,6 @@ def _confirm_to_customer(case: Case, *, store: Store, language: str, now: dt.dat
         dedupe_key=f"received:{case.pk}",
         actor=None,
         now=now,
-        language="en" if is_english(language) else "zh-hans",
     )
 
 

@@ -24,7 +24,14 @@ from manyi.core.scoping import (
     staff_for,
     stores_for,
 )
-from manyi.customers.choices import AssetKind, Gender, SourceChannel, SwitchingReason, Tier
+from manyi.customers.choices import (
+    AssetKind,
+    Gender,
+    Language,
+    SourceChannel,
+    SwitchingReason,
+    Tier,
+)
 from manyi.customers.models import Asset, Customer
 from manyi.customers.search import full_phone, phone_condition
 from manyi.customers.services import (
@@ -78,6 +85,9 @@ class CustomerDetail(CustomerItem):
     id_number: str = Field(description="Masked unless you may view personal data.")
     address: str
     source_channel: str
+    language: Language = Field(
+        description="The language Manyi writes to the customer in (zh-hans or en)."
+    )
     tags: list[str]
     contact_consent: bool
     watch_reason: str
@@ -98,6 +108,9 @@ class CustomerFields(Input):
     address: str | None = Field(None, max_length=300)
     source_channel: SourceChannel | None = None
     tier: Tier | None = None
+    language: Language | None = Field(
+        None, description="Messages to the customer are written in this language."
+    )
     tags: list[str] | None = None
     contact_consent: bool | None = None
     watch_list: bool | None = None
@@ -190,6 +203,7 @@ def customer_detail(c: Customer, viewer: User) -> dict[str, Any]:
             "id_number": c.id_number if unmasked else mask_id_number(c.id_number),
             "address": c.address,
             "source_channel": c.source_channel,
+            "language": c.language,
             "tags": c.tags or [],
             "contact_consent": c.contact_consent,
             "watch_reason": c.watch_reason,

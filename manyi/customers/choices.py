@@ -8,6 +8,14 @@ class Gender(models.TextChoices):
     MALE = "male", _("Male")
 
 
+class Language(models.TextChoices):
+    """The language Manyi writes to the customer in: the codes (and names) of
+    settings.LANGUAGES."""
+
+    ZH_HANS = "zh-hans", _("Simplified Chinese")
+    EN = "en", _("English")
+
+
 class Tier(models.TextChoices):
     REGULAR = "regular", _("Regular")
     VIP = "vip", _("VIP")

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from manyi.accounts.models import Store, User
 from manyi.core.scoping import staff_for, stores_for
-from manyi.customers.choices import AssetKind, Gender, SourceChannel, SwitchingReason, Tier
+from manyi.customers.choices import (
+    AssetKind,
+    Gender,
+    Language,
+    SourceChannel,
+    SwitchingReason,
+    Tier,
+)
 from manyi.customers.models import Customer
 from manyi.customers.selectors import CustomerFilters
 
@@ -110,6 +117,13 @@ class CustomerForm(forms.Form):
     owner = StaffChoiceField(
         label=_("Owner"), required=False, queryset=User.objects.none(), empty_label="—"
     )
+    language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=Language.choices,
+        initial=Language.ZH_HANS,
+        required=False,  # not sent: unchanged (a new customer: Simplified Chinese)
+        help_text=_("Messages to the customer are written in this language."),
+    )
     contact_consent = forms.BooleanField(
         label=_("Consents to be contacted"), required=False, initial=True
     )
@@ -144,6 +158,12 @@ class CustomerForm(forms.Form):
             for field in PERSONAL_FIELDS:
                 del self.fields[field]
 
+    def clean_language(self) -> str:
+        value: str = self.cleaned_data.get("language") or ""
+        if value:
+            return value
+        return self.instance.language if self.instance is not None else Language.ZH_HANS
+
     def changes(self) -> dict[str, Any]:
         """The customer fields to send to the service: all of them on create, only the
         changed ones on edit."""
@@ -168,6 +188,7 @@ def initial_for(customer: Customer) -> dict[str, Any]:
         "source_channel": customer.source_channel,
         "tags": ", ".join(customer.tags or []),
         "owner": customer.owner_id,
+        "language": customer.language,
         "contact_consent": customer.contact_consent,
         "watch_list": customer.watch_list,
         "watch_reason": customer.watch_reason,

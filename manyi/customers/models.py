@@ -6,7 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from manyi.customers.choices import AssetKind, Gender, SourceChannel, SwitchingReason, Tier
+from manyi.customers.choices import (
+    AssetKind,
+    Gender,
+    Language,
+    SourceChannel,
+    SwitchingReason,
+    Tier,
+)
 
 
 class Customer(models.Model):
@@ -34,6 +41,13 @@ class Customer(models.Model):
     )
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, default=Tier.REGULAR)
     tags = models.JSONField(_("tags"), default=list, blank=True)
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=Language.choices,
+        default=Language.ZH_HANS,
+        help_text=_("Messages to the customer are written in this language."),
+    )
     contact_consent = models.BooleanField(_("consents to be contacted"), default=True)
     watch_list = models.BooleanField(_("on the watch list"), default=False)
     watch_reason = models.CharField(_("watch-list reason"), max_length=300, blank=True)

@@ -13,7 +13,14 @@ from manyi.accounts.models import Store, User
 from manyi.audit.models import EventKind
 from manyi.audit.services import diff, record_event, snapshot
 from manyi.core.errors import ConflictError, DomainError, ValidationFailed
-from manyi.customers.choices import AssetKind, Gender, SourceChannel, SwitchingReason, Tier
+from manyi.customers.choices import (
+    AssetKind,
+    Gender,
+    Language,
+    SourceChannel,
+    SwitchingReason,
+    Tier,
+)
 from manyi.customers.models import Asset, Customer
 from manyi.customers.validation import normalise_phone, validate_vin
 
@@ -28,6 +35,7 @@ CUSTOMER_FIELDS = (
     "address",
     "source_channel",
     "tier",
+    "language",
     "tags",
     "contact_consent",
     "watch_list",
@@ -59,6 +67,11 @@ def _clean_customer(data: dict[str, Any], *, organisation_id: int) -> dict[str, 
             errors[field] = [_("Not one of the allowed values.")]
         if field in out and out[field] is None:
             out[field] = "" if field != "tier" else Tier.REGULAR
+    if "language" in out:
+        if out["language"] in (None, ""):
+            out["language"] = Language.ZH_HANS
+        elif out["language"] not in Language.values:
+            errors["language"] = [_("Not one of the allowed values.")]
     if "tags" in out:
         tags = out["tags"] or []
         if isinstance(tags, str):

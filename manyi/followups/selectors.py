@@ -94,6 +94,18 @@ def open_messages(user: User, *, store_wide: bool = False) -> QuerySet[PhoneMess
     )
 
 
+def with_last_call(qs: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
+    """`qs` with what came of each follow-up's latest call: `last_result`,
+    `last_satisfaction`, `last_note` (None without a call), in the same query. A finished
+    row shows these, not `note` (what was said when the call was scheduled)."""
+    latest = FollowUpAttempt.objects.filter(followup=OuterRef("pk")).order_by("-at", "-id")
+    return qs.annotate(
+        last_result=Subquery(latest.values("result")[:1]),
+        last_satisfaction=Subquery(latest.values("satisfaction")[:1]),
+        last_note=Subquery(latest.values("note")[:1]),
+    )
+
+
 def case_followups(case: Case) -> list[FollowUp]:
     """The case's follow-ups, newest first, with their calls (two queries)."""
     return list(

@@ -76,6 +76,11 @@ def _outcome_form(f: FollowUp, data: Any = None) -> OutcomeForm:
     return OutcomeForm(data, prefix=f"fu{f.pk}", initial=initial)
 
 
+def _or(value: str | None, fallback: str) -> str:
+    """`value` unless it is None (no call recorded, or not loaded): then `fallback`."""
+    return fallback if value is None else value
+
+
 def _row(
     f: FollowUp,
     *,
@@ -86,8 +91,15 @@ def _row(
     expanded: bool = False,
 ) -> dict[str, Any]:
     is_open = f.state == FollowUpState.OPEN
+    finished = f.state in (FollowUpState.DONE, FollowUpState.EXPIRED)
     return {
         "f": f,
+        # A finished call shows what came of its last call (selectors.with_last_call), not
+        # the note it was scheduled with.
+        "finished": finished,
+        "last_result": _or(getattr(f, "last_result", None), f.result),
+        "last_satisfaction": _or(getattr(f, "last_satisfaction", None), f.satisfaction),
+        "last_note": getattr(f, "last_note", None) or "",
         # The person who has to make the call sees the number in full.
         "show_phone": selectors.sees_full_phone(viewer, f.assigned_to_id),
         "form": (form or _outcome_form(f)) if is_open else None,
@@ -181,7 +193,7 @@ def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         if back_to_case:
             return redirect("cases:detail", pk=followup.case_id)
         return redirect("followups:workbench")
-    fresh = qs.get(pk=pk)
+    fresh = selectors.with_last_call(qs).get(pk=pk)
     if form is not None and fresh.version != followup.version:
         # Keep what the user typed, on top of the follow-up as it is now.
         data = request.POST.copy()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +31,7 @@ from manyi.notifications.models import (
     DeliveryState,
     MessageTemplate,
 )
-from manyi.notifications.services import schedule_on_commit_once
+from manyi.notifications.services import claim_pending, schedule_on_commit_once
 from manyi.notifications.sms import get_sms_backend
 from manyi.notifications.wechat import get_wechat_backend
 
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from manyi.customers.models import Customer
 
 log = logging.getLogger(__name__)
-STALE_CLAIM = dt.timedelta(minutes=10)
 
 # kind: (subject_zh, body_zh, subject_en, body_en). Placeholders in {braces}; an unknown one
 # stays visible as written.
@@ -159,9 +158,10 @@ def send_to_customer(
     dedupe_key: str,
     actor: User | None = None,
     now: dt.datetime | None = None,
-    language: str = "zh-hans",
+    language: str | None = None,
 ) -> CustomerMessage | None:
-    """Tell the customer of `case` something (`kind`), once per dedupe key.
+    """Tell the customer of `case` something (`kind`), once per dedupe key, in the customer's
+    preferred language (`Customer.language`) unless `language` overrides it.
 
     Writes the outbox row, logs an automatic outbound communication (a MESSAGE_SENT event on
     the timeline; it does not meet SLA clocks) and delivers after commit. A repeat returns the
@@ -177,7 +177,10 @@ def send_to_customer(
         return existing
     values = {"customer_name": customer.name, "case_number": case.number, **context}
     subject, body = render_message(
-        organisation_id=case.organisation_id, kind=kind, context=values, language=language
+        organisation_id=case.organisation_id,
+        kind=kind,
+        context=values,
+        language=language or customer.language,
     )
     target = pick_channel(case, customer)
     if target is None:
@@ -265,27 +268,13 @@ def schedule_outbox_sweep() -> str | None:
 def deliver_customer_messages(*, limit: int = 500) -> int:
     """Send pending customer messages; returns how many were sent.
 
-    Same claim as notifications.services.deliver_pending: rows are claimed (`FOR UPDATE SKIP
-    LOCKED`, marked `sending`) in a short transaction that commits before anything is sent, so
-    two workers never send one message twice; a claim older than STALE_CLAIM is taken over.
+    Rows are claimed like staff notifications (notifications.services.claim_pending), so two
+    workers never send one message twice and a stale claim (services.STALE_CLAIM) is taken over.
     When the mail server cannot be reached, the email rows are released (they stay pending) and
     the SMS and WeChat rows still go out; a message that fails alone is marked failed."""
-    now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            CustomerMessage.objects.filter(
-                Q(state=DeliveryState.PENDING)
-                | Q(state=DeliveryState.SENDING, claimed_at__lt=now - STALE_CLAIM)
-            )
-            .order_by("id")
-            .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:limit]
-        )
-        if not ids:
-            return 0
-        CustomerMessage.objects.filter(id__in=ids).update(
-            state=DeliveryState.SENDING, claimed_at=now
-        )
+    ids = claim_pending(CustomerMessage.objects.all(), limit=limit, now=timezone.now())
+    if not ids:
+        return 0
     batch = list(CustomerMessage.objects.filter(id__in=ids).order_by("id"))
     mail = None
     if any(m.channel == CustomerChannel.EMAIL for m in batch):

@@ -7,11 +7,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from manyi.accounts.models import User
@@ -79,18 +80,18 @@ def schedule_delivery() -> None:
         log.exception("could not enqueue notification delivery")
 
 
-def deliver_pending(*, limit: int = 500) -> int:
-    """Send pending notifications by email and SMS; returns how many were sent.
+def claim_pending(rows: QuerySet[Any], *, limit: int, now: dt.datetime) -> list[int]:
+    """Claim up to `limit` outbox rows of `rows` for sending and return their ids, oldest
+    first: the pending ones, and those claimed more than STALE_CLAIM ago (their worker died).
 
-    Rows are claimed (`FOR UPDATE SKIP LOCKED`, then marked `sending`) in a short transaction
-    that commits before anything is sent, so two workers never send one row twice; a claim
-    older than STALE_CLAIM (its worker died) is taken over. When the mail server cannot be
-    reached at all, the claim is released and nothing is sent; a message that fails on its
-    own is marked failed with the error, the others go out."""
-    now = timezone.now()
+    The rows are locked `FOR UPDATE SKIP LOCKED` (PostgreSQL; rows another worker is claiming
+    are passed over) and marked `sending` with `claimed_at = now` in a short transaction of
+    their own, which commits before the caller sends anything: two workers never send one row
+    twice. `rows` is a queryset of an outbox model with `state` (DeliveryState) and
+    `claimed_at`, e.g. `Notification.objects.all()`."""
     with transaction.atomic():
         ids = list(
-            Notification.objects.filter(
+            rows.filter(
                 Q(state=DeliveryState.PENDING)
                 | Q(state=DeliveryState.SENDING, claimed_at__lt=now - STALE_CLAIM)
             )
@@ -98,9 +99,23 @@ def deliver_pending(*, limit: int = 500) -> int:
             .select_for_update(skip_locked=True)
             .values_list("id", flat=True)[:limit]
         )
-        if not ids:
-            return 0
-        Notification.objects.filter(id__in=ids).update(state=DeliveryState.SENDING, claimed_at=now)
+        if ids:
+            rows.model._default_manager.filter(id__in=ids).update(
+                state=DeliveryState.SENDING, claimed_at=now
+            )
+    return ids
+
+
+def deliver_pending(*, limit: int = 500) -> int:
+    """Send pending notifications by email and SMS; returns how many were sent.
+
+    Rows are claimed by `claim_pending` (so two workers never send one row twice, and a claim
+    older than STALE_CLAIM is taken over). When the mail server cannot be reached at all, the
+    claim is released and nothing is sent; a message that fails on its own is marked failed
+    with the error, the others go out."""
+    ids = claim_pending(Notification.objects.all(), limit=limit, now=timezone.now())
+    if not ids:
+        return 0
     batch = list(Notification.objects.filter(id__in=ids).select_related("recipient").order_by("id"))
     sms = get_sms_backend()
     mail = get_connection()

@@ -74,14 +74,46 @@ class GuideForm(forms.Form):
 
 
 class LimitsForm(forms.Form):
-    """One amount per role; empty = no limit."""
+    """One amount per role, or its "Unlimited" box ticked: never both, never neither. The
+    stored table keeps None for unlimited (see `limits`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        initial = dict(kwargs.get("initial") or {})
+        for role in Role.values:  # a None limit shows as the ticked box, the amount empty
+            if role in initial and initial[role] is None:
+                initial.setdefault(f"{role}_unlimited", True)
+        kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         for role, label in Role.choices:
-            self.fields[role] = money_field(
-                label=label, required=False, help_text=_("Empty: no limit.")
+            self.fields[role] = money_field(label=label, required=False)
+            self.fields[f"{role}_unlimited"] = forms.BooleanField(
+                label=_("Unlimited"),
+                required=False,
+                # "Unlimited" alone does not say whose: the role's label describes it.
+                widget=forms.CheckboxInput(attrs={"aria-describedby": f"l-{role}"}),
             )
+
+    def role_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        """(amount, unlimited box) of each role, for the template."""
+        return [(self[role], self[f"{role}_unlimited"]) for role in Role.values]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for role in Role.values:
+            if role in self.errors:
+                continue  # the amount itself is wrong: that error says enough
+            amount = data.get(role)
+            unlimited = data.get(f"{role}_unlimited")
+            if amount is None and not unlimited:
+                self.add_error(role, _("Enter an amount, or tick Unlimited."))
+            elif amount is not None and unlimited:
+                self.add_error(role, _("Clear the amount, or untick Unlimited."))
+        return data
+
+    def limits(self) -> dict[str, Decimal | None]:
+        """Each role's limit as the service takes it (None: unlimited)."""
+        d = self.cleaned_data
+        return {role: None if d[f"{role}_unlimited"] else d[role] for role in Role.values}
 
 
 class BudgetsForm(forms.Form):

@@ -539,10 +539,11 @@ def _pay_out(
 
 def tell_customer_of_payout(action: RecoveryAction, *, now: dt.datetime) -> None:
     """Tell the customer of the case that a broken guarantee pays them `action`, through the
-    case's channel, once per breach (dedupe key `guarantee:<breach id>`). For an approved
-    payout: at once when the guarantee approved it, else when someone approves it
-    (`services.approve_action`). Does nothing for another action or state."""
-    from manyi.notifications.customer import send_to_customer
+    case's channel and in the customer's preferred language, once per breach (dedupe key
+    `guarantee:<breach id>`). For an approved payout: at once when the guarantee approved it,
+    else when someone approves it (`services.approve_action`). Does nothing for another
+    action or state."""
+    from manyi.notifications.customer import is_english, send_to_customer
 
     if action.guarantee_breach_id is None or action.state not in (
         ActionState.APPROVED,
@@ -551,13 +552,18 @@ def tell_customer_of_payout(action: RecoveryAction, *, now: dt.datetime) -> None
         return
     breach = action.guarantee_breach
     assert breach is not None
-    with translation.override("zh-hans"):  # customers are written to in Chinese
+    case = action.case
+    english = is_english(case.customer.language)
+    with translation.override("en" if english else "zh-hans"):  # the customer's language
         customer_action = str(ActionKind(action.kind).label)
+    guarantee = breach.guarantee
     send_to_customer(
-        case=action.case,
+        case=case,
         kind="guarantee_payout",
         context={
-            "guarantee_text": breach.guarantee.text_zh,
+            "guarantee_text": (guarantee.text_en or guarantee.text_zh)
+            if english
+            else guarantee.text_zh,
             "payout": f"¥{breach.payout}",
             "action": customer_action,
         },

@@ -415,7 +415,7 @@ def limits(request: HttpRequest) -> HttpResponse:
     )
     if which == "limits" and limits_form.is_valid():
         try:
-            services.set_authority_limits(actor=admin, limits=limits_form.cleaned_data)
+            services.set_authority_limits(actor=admin, limits=limits_form.limits())
         except DomainError as e:
             _add_errors(limits_form, e)
         else:

@@ -158,6 +158,23 @@ def test_status_form_shows_the_outcome_on_an_open_case_and_the_root_cause_once_r
     assert re.search(r'<option value="in_favour" selected>', html)
 
 
+def test_the_status_tab_of_a_resolved_case_offers_closing_first_and_reopening_too(agent, case):
+    def status_select(html):
+        m = re.search(r'<select name="status"[^>]*>(.*?)</select>', html, re.S)
+        assert m is not None
+        return m.group(1)
+
+    options = status_select(client_for(agent, "en").get(f"/cases/{case.pk}/").content.decode())
+    assert " selected" not in options  # an open case: no choice made for the user
+    resolved(agent, case)
+    options = status_select(client_for(agent, "en").get(f"/cases/{case.pk}/").content.decode())
+    assert re.search(r'<option value="closed" selected>', options)
+    assert re.search(
+        r'<option value="in_progress">Reopen \(back to in progress\)</option>', options
+    )
+    assert options.count(" selected") == 1
+
+
 def test_resolving_on_the_page_without_an_outcome_shows_the_error_next_to_the_field(agent, case):
     response = post(agent, case, status="resolved", note="")
     form = response.context["forms"]["status"]

@@ -49,6 +49,13 @@ CUSTOMER_COLUMNS = [
     ),
     Column("tags", ("标签",), gettext_lazy("comma-separated")),
     Column(
+        "language",
+        ("语言", "偏好语言", "沟通语言"),
+        gettext_lazy(
+            "language of messages to the customer: zh-hans or en (中文/英文); empty: zh-hans"
+        ),
+    ),
+    Column(
         "contact_consent",
         ("同意联系", "允许联系", "联系同意"),
         gettext_lazy("yes/no (是/否); empty means yes"),
@@ -211,6 +218,10 @@ CHOICE_ALIASES: dict[str, dict[str, str]] = {
     "tier": {
         "普通": "regular", "普通客户": "regular", "贵宾": "vip", "vip客户": "vip",
         "大客户": "key_account", "重点客户": "key_account",
+    },
+    "language": {
+        "中文": "zh-hans", "简体": "zh-hans", "汉语": "zh-hans", "zh": "zh-hans",
+        "zh-cn": "zh-hans", "英文": "en", "英语": "en",
     },
     "source_channel": {
         "到店": "walk_in", "自然到店": "walk_in", "电话": "phone", "转介绍": "referral",

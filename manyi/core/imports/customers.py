@@ -32,7 +32,7 @@ from manyi.core.imports.base import (
 from manyi.core.imports.bulk import insert_returning_ids
 from manyi.core.imports.columns import CUSTOMER_COLUMNS, map_headers
 from manyi.core.imports.readers import ImportFileError, read_table
-from manyi.customers.choices import AssetKind, Gender, SourceChannel, Tier
+from manyi.customers.choices import AssetKind, Gender, Language, SourceChannel, Tier
 from manyi.customers.models import Asset, Customer
 from manyi.customers.services import _clean_customer
 from manyi.customers.validation import validate_vin
@@ -71,6 +71,7 @@ def _check(row: Row, ctx: _Context) -> tuple[dict[str, Any], dict[str, Any] | No
         ("gender", Gender, ""),
         ("tier", Tier, Tier.REGULAR),
         ("source_channel", SourceChannel, ""),
+        ("language", Language, Language.ZH_HANS),
     )
     for f, choices, default in choice_fields:
         data[f] = row.parsed(f, parse.choice, field=f, choices=choices, default=default)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from manyi.accounts.choices import Role
@@ -94,6 +96,91 @@ def test_recording_an_outcome_swaps_the_row(agent, customer, category):
     assert 'class="msg msg-success"' in html
     f.refresh_from_db()
     assert (f.state, f.result, f.satisfaction) == (FollowUpState.DONE, "reached", "yes")
+
+
+def test_a_finished_row_shows_its_last_call_not_the_scheduling_note(agent, customer):
+    f = services.schedule_followup(
+        actor=agent,
+        customer=customer,
+        reason="customer_care",
+        assigned_to=agent,
+        scheduled_for=timezone.localdate(),
+        note="问问新车用得怎么样",
+    )
+    services.record_attempt(actor=agent, followup=f, result="no_answer", note="关机")
+    f.refresh_from_db()
+    prefix = f"fu{f.pk}"
+    response = client_for(agent, "en").post(
+        f"/followups/{f.pk}/attempts/",
+        {
+            f"{prefix}-result": "reached",
+            f"{prefix}-satisfaction": "partly",
+            f"{prefix}-note": "客户说保养时间太长",
+            f"{prefix}-version": str(f.version),
+        },
+        **HX,
+    )
+    html = response.content.decode()
+    note = html[html.index('class="fu-note') :]
+    assert "客户说保养时间太长" in note
+    assert "问问新车用得怎么样" not in html and "关机" not in html
+    meta = html[html.index('class="fu-meta') : html.index('class="fu-note')]
+    assert "Reached" in meta and "Partly" in meta
+
+
+def test_an_expired_row_shows_the_note_of_its_third_call(agent, customer):
+    f = call(agent, customer)
+    for note in ("关机", "无人接听"):
+        f = services.record_attempt(actor=agent, followup=f, result="no_answer", note=note)
+    prefix = f"fu{f.pk}"
+    html = (
+        client_for(agent, "en")
+        .post(
+            f"/followups/{f.pk}/attempts/",
+            {
+                f"{prefix}-result": "no_answer",
+                f"{prefix}-note": "第三次仍未接",
+                f"{prefix}-version": str(f.version),
+            },
+            **HX,
+        )
+        .content.decode()
+    )
+    f.refresh_from_db()
+    assert f.state == FollowUpState.EXPIRED
+    assert "第三次仍未接" in html and "无人接听" not in html and "No answer" in html
+
+
+def test_phone_messages_from_watch_list_customers_carry_the_badge(
+    agent, colleague, store_a, django_assert_max_num_queries
+):
+    def message_from(customer):
+        return services.take_message(
+            actor=colleague,
+            for_user=agent,
+            caller_name=customer.name,
+            caller_phone=customer.phone,
+            reason="回电",
+        )
+
+    watched = CustomerFactory(store=store_a, name="王麻子", watch_list=True, watch_reason="难缠")
+    m = message_from(watched)
+    assert m.customer == watched
+    services.take_message(
+        actor=colleague, for_user=agent, caller_name="路人", caller_phone="13900001111", reason="x"
+    )
+    client = client_for(agent, "en")
+    html = client.get("/followups/?tab=messages").content.decode()
+    row = html[html.index(f'id="pm-{m.pk}"') :]
+    assert "data-watch-list" in row[: row.index("fu-note")] and "难缠" in row
+    assert html.count("data-watch-list") == 1  # not on the unknown caller's message
+    with CaptureQueriesContext(connection) as few:
+        client.get("/followups/?tab=messages")
+    for _ in range(4):
+        message_from(CustomerFactory(store=store_a, watch_list=True))
+    with django_assert_max_num_queries(len(few)):
+        html = client.get("/followups/?tab=messages").content.decode()
+    assert html.count("data-watch-list") == 5
 
 
 def test_no_answer_defaults_to_the_next_working_day(agent, customer):

@@ -60,6 +60,18 @@ def test_spent_counts_approved_and_given_actions_of_the_shanghai_month(case, age
     assert selectors.budget_status(store_a, dt.date(2026, 4, 20)).spent == Decimal("60")
 
 
+def test_a_march_request_approved_in_april_is_march_spending(case, agent, supervisor, store_a):
+    """docs/architecture.md: an action counts in the month it was requested (the money was
+    committed then), not the month it was approved."""
+    requested = at(2026, 3, 31, 18, 0)
+    pending = services.propose_action(
+        actor=agent, case=case, kind="refund", value="600", now=requested
+    ).action
+    services.approve_action(actor=supervisor, action=pending, now=at(2026, 4, 2, 9, 0))
+    assert selectors.budget_status(store_a, dt.date(2026, 3, 1)).spent == Decimal("600")
+    assert selectors.budget_status(store_a, dt.date(2026, 4, 1)).spent == Decimal("0")
+
+
 def test_level_is_a_warning_from_80_percent_and_exceeded_beyond_the_budget(case, agent, store_a):
     march = dt.date(2026, 3, 1)
     add(case, "799.99", "approved", at(2026, 3, 2, 9, 0), agent)

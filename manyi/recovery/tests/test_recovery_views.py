@@ -3,6 +3,7 @@ settings pages, in Chinese (the default) and English."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from manyi.accounts.choices import Role
 from manyi.cases.tests.ui_helpers import client_for, open_case
-from manyi.core.tests.factories import UserFactory
+from manyi.core.tests.factories import CustomerFactory, UserFactory
 from manyi.recovery import services
 from manyi.recovery.models import ChecklistTick, CompensationGuide, RecoveryAction
 
@@ -205,7 +206,9 @@ def test_admin_edits_limits_budgets_and_a_personal_limit(org, admin_user, agent,
             "agent": "300",
             "supervisor": "1000",
             "store_manager": "",
+            "store_manager_unlimited": "on",
             "org_admin": "",
+            "org_admin_unlimited": "on",
         },
     )
     assert response.status_code == 302
@@ -219,6 +222,52 @@ def test_admin_edits_limits_budgets_and_a_personal_limit(org, admin_user, agent,
     agent.refresh_from_db()
     assert agent.authority_limit == Decimal("888")
     assert "¥888" in client.get("/recovery/limits/").content.decode()
+
+
+LIMITS = {
+    "form": "limits",
+    "agent": "300",
+    "supervisor": "1000",
+    "store_manager": "5000",
+    "org_admin": "",
+    "org_admin_unlimited": "on",
+}
+
+
+def test_an_empty_limit_needs_the_unlimited_box(org, admin_user):
+    response = client_for(admin_user, "en").post("/recovery/limits/", {**LIMITS, "supervisor": ""})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="f-supervisor"' in html and "Enter an amount, or tick Unlimited." in html
+    org.refresh_from_db()
+    assert org.authority_limits == {}  # nothing saved: not even the valid roles
+
+
+def test_unlimited_with_an_amount_is_refused(org, admin_user):
+    response = client_for(admin_user, "en").post(
+        "/recovery/limits/", {**LIMITS, "agent_unlimited": "on"}
+    )
+    assert response.status_code == 200
+    assert "Clear the amount, or untick Unlimited." in response.content.decode()
+    org.refresh_from_db()
+    assert org.authority_limits == {}
+
+
+def test_unlimited_is_stored_as_null_and_shown_ticked(org, admin_user):
+    client = client_for(admin_user, "en")
+    response = client.post(
+        "/recovery/limits/", {**LIMITS, "supervisor": "", "supervisor_unlimited": "on"}
+    )
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.authority_limits["supervisor"] is None
+    assert org.authority_limits["agent"] == "300.00"
+    assert services.limits_for(org)["supervisor"] is None
+    html = client.get("/recovery/limits/").content.decode()
+    assert re.search(r'<input type="checkbox" name="supervisor_unlimited"[^>]* checked', html)
+    assert not re.search(r'<input type="checkbox" name="agent_unlimited"[^>]* checked', html)
+    assert re.search(r'<input type="number" name="agent" value="300.00"', html)
+    assert not re.search(r'<input type="number" name="supervisor" value=', html)
 
 
 def test_case_page_panels_cost_the_same_with_many_actions(
@@ -257,3 +306,45 @@ def test_the_panels_take_a_fixed_few_queries(agent, case, rf, django_assert_max_
     with django_assert_max_num_queries(5):
         html = page.render(Context({"request": request, "user": agent, "case": loaded}))
     assert html.count('class="ra-') >= 5 and "5/9" in html
+
+
+def _section(html: str, card_id: str) -> str:
+    """The HTML of one card of the page, up to the next card."""
+    start = html.index(f'id="{card_id}"')
+    end = html.find('<div class="card"', start)
+    return html[start : end if end != -1 else len(html)]
+
+
+def test_the_recovery_page_flags_watch_list_customers_in_every_table(
+    agent, supervisor, category, store_a
+):
+    watched = CustomerFactory(
+        store=store_a, name="王麻子", watch_list=True, watch_reason="曾投诉媒体"
+    )
+    case = open_case(agent, watched, category)
+    services.propose_action(actor=agent, case=case, kind="refund", value="600")  # waits
+    html = client_for(agent, "en").get("/recovery/").content.decode()
+    for card in ("my-requests", "recent-actions"):
+        part = _section(html, card)
+        assert "王麻子" in part and "data-watch-list" in part and "曾投诉媒体" in part
+    queue = _section(
+        client_for(supervisor, "en").get("/recovery/").content.decode(), "approval-queue"
+    )
+    assert "王麻子" in queue and "data-watch-list" in queue
+
+
+def test_the_recovery_page_costs_the_same_with_many_customers(
+    agent, category, store_a, django_assert_max_num_queries
+):
+    first = open_case(agent, CustomerFactory(store=store_a, watch_list=True), category)
+    services.propose_action(actor=agent, case=first, kind="refund", value="600")
+    client = client_for(agent)
+    client.get("/recovery/")  # warm up session and caches
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/recovery/").status_code == 200
+    for i in range(5):
+        case = open_case(agent, CustomerFactory(store=store_a, watch_list=True), category)
+        services.propose_action(actor=agent, case=case, kind="refund", value=str(600 + i))
+    with django_assert_max_num_queries(len(few)):
+        html = client.get("/recovery/").content.decode()
+    assert html.count("data-watch-list") == 12  # six requests, each in two tables
