@@ -37,7 +37,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Count, IntegerField, Q, Value, When
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -47,8 +48,8 @@ from manyi.accounts.choices import Role
 from manyi.accounts.models import Store, User
 from manyi.audit.models import EventKind
 from manyi.audit.services import record_event
-from manyi.cases.choices import OPEN_STATUSES, Channel, SlaMetric, Status
-from manyi.cases.models import Attachment, Case, CaseSla, Category
+from manyi.cases.choices import Channel, SlaMetric, Status
+from manyi.cases.models import OPEN_CASE, Attachment, Case, CaseSla, Category
 from manyi.cases.services import create_case
 from manyi.core import ratelimit
 from manyi.core.errors import DomainError, NotFound, ValidationFailed
@@ -366,8 +367,17 @@ def staff_on_duty(store: Store) -> User | None:
         )
         .annotate(
             duty_rank=rank,
-            open_cases=Count(
-                "owned_cases", filter=Q(owned_cases__status__in=sorted(OPEN_STATUSES))
+            # A correlated count along the partial index of open cases per owner: a JOIN and
+            # GROUP BY would read every case the staff ever owned.
+            open_cases=Coalesce(
+                Subquery(
+                    Case.objects.filter(OPEN_CASE, owner=OuterRef("pk"))
+                    .order_by()
+                    .values("owner")
+                    .annotate(n=Count("*"))
+                    .values("n")[:1]
+                ),
+                Value(0),
             ),
         )
         .order_by("duty_rank", "open_cases", "pk")
