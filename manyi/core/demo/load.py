@@ -219,6 +219,9 @@ class _Loader:
             if _anything_due(at):
                 sweep(now=at)
                 self.sweeps += 1
+            # The worker also pays broken guarantees within the minute: once a simulated hour
+            # is close enough for the demo, so payouts carry the time of their breach.
+            self.recovery.detect(at)
             if step is None:
                 cases[idx] = self._create(self.plan.cases[idx], categories, at)
             else:

@@ -119,6 +119,7 @@ class RecoveryDemo:
         self.users = users
         self.now = now
         self.counts = {"actions": 0, "pending": 0, "rejected": 0, "ticks": 0}
+        self.last_detection: dt.datetime | None = None
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -136,6 +137,14 @@ class RecoveryDemo:
             )
 
     # -- during the year ------------------------------------------------------------------
+
+    def detect(self, at: dt.datetime) -> None:
+        """Pay broken guarantees as the worker would, at most once a simulated hour."""
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        if self.last_detection is not None and hour <= self.last_detection:
+            return
+        self.last_detection = hour
+        detect_breaches(now=at)
 
     def on_resolve(self, case: Case, at: dt.datetime) -> None:
         """Tick the checklist and, for about half the cases, record what was given."""
