@@ -459,7 +459,7 @@ def _pay_out(
         "actor": str(actor) if actor is not None else "",
     }
     with _site_language():
-        reason = _("Approved by service guarantee %(code)s") % {"code": guarantee.code}
+        reason = _("Approved by the service guarantee “%(name)s”") % {"name": guarantee.name}
         values["action"] = str(ActionKind(guarantee.action_kind).label)
         if pending:
             subject = (

@@ -150,7 +150,7 @@ def test_a_payout_within_the_recorders_limit_is_approved_by_the_guarantee_at_onc
 
     action = breach.payout_action
     assert (action.state, action.decided_by, action.decided_at) == ("approved", None, RECORDED)
-    assert action.decision_reason == f"Approved by service guarantee {billing.code}"
+    assert action.decision_reason == f"Approved by the service guarantee “{billing.name}”"
     assert CustomerMessage.objects.filter(dedupe_key=f"guarantee:{breach.pk}").exists()
     assert not Notification.objects.filter(kind="recovery_approval").exists()
     assert all(" paid" in subject for _username, subject in _told("guarantee_breach"))
