@@ -774,15 +774,25 @@ def set_authority_limits(
     return limits_for(organisation)
 
 
+def _optional_money(value: Decimal | int | str | None, *, field: str) -> Decimal | None:
+    """An amount in yuan, or None for an empty value (no budget / the role's limit)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return clean_value(value, field=field)
+
+
+def _money_change(before: Decimal | None, after: Decimal | None) -> list[str | None]:
+    """An audit trail `[before, after]` pair of optional amounts."""
+    return [None if v is None else str(v) for v in (before, after)]
+
+
 @transaction.atomic
 def set_store_budget(*, actor: User, store: Store, budget: Decimal | int | str | None) -> Store:
     """Set a store's monthly recovery budget in yuan (None: no budget)."""
     organisation_id = _require_org_admin(actor)
     if store.organisation_id != organisation_id:
         raise NotFound(_("Not found."))
-    amount = None
-    if budget is not None and not (isinstance(budget, str) and not budget.strip()):
-        amount = clean_value(budget, field="budget")
+    amount = _optional_money(budget, field="budget")
     before = store.monthly_recovery_budget
     if before == amount:
         return store
@@ -793,12 +803,7 @@ def set_store_budget(*, actor: User, store: Store, budget: Decimal | int | str |
         kind=EventKind.CHANGED,
         actor=actor,
         message=_("Monthly recovery budget of %(store)s") % {"store": store.name},
-        changes={
-            "monthly_recovery_budget": [
-                None if before is None else str(before),
-                None if amount is None else str(amount),
-            ]
-        },
+        changes={"monthly_recovery_budget": _money_change(before, amount)},
     )
     return store
 
@@ -809,9 +814,7 @@ def set_personal_limit(*, actor: User, staff: User, limit: Decimal | int | str |
     organisation_id = _require_org_admin(actor)
     if staff.organisation_id != organisation_id:
         raise NotFound(_("Not found."))
-    amount = None
-    if limit is not None and not (isinstance(limit, str) and not limit.strip()):
-        amount = clean_value(limit, field="limit")
+    amount = _optional_money(limit, field="limit")
     current = User.objects.select_for_update().get(pk=staff.pk)
     before = current.authority_limit
     if before == amount:
@@ -823,11 +826,6 @@ def set_personal_limit(*, actor: User, staff: User, limit: Decimal | int | str |
         kind=EventKind.CHANGED,
         actor=actor,
         message=_("Personal authority limit of %(name)s") % {"name": str(current)},
-        changes={
-            "authority_limit": [
-                None if before is None else str(before),
-                None if amount is None else str(amount),
-            ]
-        },
+        changes={"authority_limit": _money_change(before, amount)},
     )
     return current
