@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "manyi.notifications",
     "manyi.recovery",
     "manyi.followups",
+    "manyi.surveys",
 ]
 
 MIDDLEWARE = [

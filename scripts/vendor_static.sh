@@ -12,4 +12,5 @@ if [ ! -f "$SRC/htmx.org/dist/htmx.min.js" ]; then
 fi
 mkdir -p "$DEST"
 cp "$SRC/htmx.org/dist/htmx.min.js" "$DEST/htmx.min.js"
+cp "$SRC/echarts/dist/echarts.min.js" "$DEST/echarts.min.js"
 echo "vendor_static: copied htmx $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$SRC/htmx.org/package.json" | head -1) to $DEST"

@@ -23,6 +23,11 @@ class Organisation(models.Model):
     watch_list_severity = models.CharField(
         _("lowest severity of a watch-list customer's new case"), max_length=10, default="high"
     )
+    survey_quiet_days = models.PositiveSmallIntegerField(
+        _("survey quiet period (days)"),
+        default=30,
+        help_text=_("No customer is sent more than one survey in this many days (0: no limit)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -26,6 +26,7 @@ class EventKind(models.TextChoices):
     FOLLOWUP = "followup", _("Follow-up")
     GUARANTEE = "guarantee", _("Guarantee broken")
     LOST = "lost", _("Customer lost")
+    SURVEY = "survey", _("Survey")
 
 
 class AuditEvent(models.Model):

@@ -42,6 +42,9 @@ _EXTRA_LABELS = {
     "direction": lambda: _("direction"),
     "medium": lambda: _("medium"),
     "message_channel": lambda: _("sent by"),
+    "survey": lambda: _("survey"),
+    "survey_response": lambda: _("survey answer"),
+    "published_version": lambda: _("published version"),
 }
 _TIME_FIELDS = frozenset({"due_at", "received_at", "birthday", "purchase_date"})
 

@@ -1,6 +1,7 @@
 """The background worker: django-tasks-db's worker loop plus a scheduler thread that enqueues,
 every minute, the SLA sweep, the follow-up sweep (overdue calls and messages), the guarantee
-breach detection and the delivery of pending messages to customers.
+breach detection, the survey rules (invitations after a closed case or a reached follow-up)
+and the delivery of pending messages to customers.
 
 The scheduler only enqueues; the task runs in whichever worker claims it, so several worker
 processes can run side by side (the sweep itself claims rows, see manyi.cases.sweep).
@@ -70,6 +71,14 @@ def schedule_guarantee_detection() -> str | None:
     return _enqueue_unless_waiting(detect_guarantee_breaches)
 
 
+def schedule_survey_rules() -> str | None:
+    """Enqueue `run_survey_rules` (invite after a case closed or a follow-up call reached the
+    customer) unless one is already waiting to run."""
+    from manyi.surveys.tasks import run_survey_rules
+
+    return _enqueue_unless_waiting(run_survey_rules)
+
+
 def schedule_customer_messages() -> None:
     """Deliver messages to customers left pending (their on-commit delivery task failed)."""
     from manyi.notifications.customer import schedule_outbox_sweep
@@ -91,6 +100,7 @@ def purge_rate_counters() -> int:
 PERIODIC_JOBS = (
     ("follow-up sweep", schedule_followup_sweep),
     ("guarantee breach detection", schedule_guarantee_detection),
+    ("survey rules", schedule_survey_rules),
     ("customer messages", schedule_customer_messages),
 )
 PURGE_EVERY_TICKS = 60

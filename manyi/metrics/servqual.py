@@ -74,20 +74,20 @@ SERVQUAL_ITEMS: Final[tuple[ServqualItem, ...]] = (
         "T4",
         "tangibles",
         "Materials associated with the service (leaflets, statements) are visually appealing.",
-        "与服务相关的资料(宣传册、单据等)清楚美观。",
+        "与服务相关的资料（宣传册、单据等）清楚美观。",
     ),
     # Reliability (5)
     ServqualItem(
         "RL1",
         "reliability",
         "When it promises to do something by a certain time, it does so.",
-        "承诺在某个时间完成的事,能按时做到。",
+        "承诺在某个时间完成的事，能按时做到。",
     ),
     ServqualItem(
         "RL2",
         "reliability",
         "When you have a problem, it shows a sincere interest in solving it.",
-        "您遇到问题时,真诚地帮您解决。",
+        "您遇到问题时，真诚地帮您解决。",
     ),
     ServqualItem(
         "RL3",
@@ -141,7 +141,7 @@ SERVQUAL_ITEMS: Final[tuple[ServqualItem, ...]] = (
         "员工有足够的专业知识回答您的问题。",
     ),
     # Empathy (5)
-    ServqualItem("E1", "empathy", "It gives you individual attention.", "给予您个别的关注。"),
+    ServqualItem("E1", "empathy", "It gives you individual attention.", "对您给予个别的关注。"),
     ServqualItem(
         "E2",
         "empathy",

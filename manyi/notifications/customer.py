@@ -73,6 +73,14 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "Dear {customer_name}, your complaint {case_number} has been resolved. "
         "If you are not satisfied with the result, reply or call us and we will follow up.",
     ),
+    "survey_invitation": (
+        "{store_name}邀请您评价本次服务",
+        "{customer_name}您好：感谢您选择{store_name}。请花一两分钟告诉我们您的感受"
+        "（{survey_name}）：{link} 链接在 {expires} 前有效。",
+        "{store_name} would like your opinion",
+        "Dear {customer_name}, thank you for choosing {store_name}. Please take a minute or two "
+        "to tell us how we did ({survey_name}): {link} The link is valid until {expires}.",
+    ),
 }
 
 # What each built-in kind is for and which placeholders it takes (the settings page shows it).
@@ -80,11 +88,20 @@ KIND_LABELS: dict[str, _StrPromise] = {
     "guarantee_payout": _("Service guarantee payout"),
     "case_received": _("Complaint received"),
     "case_resolved": _("Complaint resolved"),
+    "survey_invitation": _("Survey invitation"),
 }
 KIND_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "guarantee_payout": ("customer_name", "case_number", "guarantee_text", "payout", "action"),
     "case_received": ("customer_name", "case_number", "due_at"),
     "case_resolved": ("customer_name", "case_number"),
+    "survey_invitation": (
+        "customer_name",
+        "store_name",
+        "survey_name",
+        "link",
+        "expires",
+        "case_number",
+    ),
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

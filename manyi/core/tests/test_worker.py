@@ -18,10 +18,20 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from manyi.cases.models import CaseSla
-from manyi.cases.services import create_case
-from manyi.core.worker import SweepScheduler, make_db_worker, schedule_sweep
+from manyi.cases.services import change_status, create_case
+from manyi.core.worker import (
+    PERIODIC_JOBS,
+    SweepScheduler,
+    make_db_worker,
+    schedule_survey_rules,
+    schedule_sweep,
+)
+from manyi.surveys.models import Invitation
+from manyi.surveys.rules import save_rule
+from manyi.surveys.services import install_template
 
 SWEEP = "manyi.cases.tasks.sweep_sla"
+SURVEY_RULES = "manyi.surveys.tasks.run_survey_rules"
 
 
 @pytest.fixture
@@ -66,6 +76,44 @@ def test_one_worker_pass_runs_the_scheduled_sweep_against_the_database(
     assert CaseSla.objects.get(case=case, metric="first_response").state == "breached"
     # The sweep has run, so the next minute's schedule enqueues a new one.
     assert schedule_sweep() is not None
+
+
+@pytest.mark.django_db
+def test_the_survey_rules_are_scheduled_every_minute_without_piling_up(db_tasks):
+    assert ("survey rules", schedule_survey_rules) in PERIODIC_JOBS
+    first = schedule_survey_rules()
+    assert first is not None
+    assert schedule_survey_rules() is None
+    assert str(DBTaskResult.objects.get(task_path=SURVEY_RULES).id) == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_worker_pass_invites_for_a_case_closed_under_a_survey_rule(
+    db_tasks, admin_user, agent, customer, category
+):
+    hour = dt.timedelta(hours=1)
+    start = timezone.now() - 5 * hour
+    survey = install_template(actor=admin_user, template_key="recovery_fairness", now=start)
+    save_rule(actor=admin_user, survey=survey, trigger="case_closed", now=start)
+    case = create_case(
+        actor=agent,
+        customer=customer,
+        channel="phone",
+        category=category,
+        summary="等太久",
+        received_at=start + hour,
+        now=start + hour,
+    )
+    change_status(actor=agent, case=case, status="resolved", outcome="in_favour", now=start + hour)
+    change_status(actor=agent, case=case, status="closed", require_learning=False, now=start + hour)
+    schedule_survey_rules()
+
+    make_db_worker(batch=True, interval=0).run()
+
+    result = DBTaskResult.objects.get(task_path=SURVEY_RULES)
+    assert result.status == "SUCCESSFUL", result.traceback
+    assert result.return_value == {"sent": 1, "skipped": 0}
+    assert Invitation.objects.get().case == case
 
 
 def test_the_scheduler_thread_schedules_at_once_and_stops_promptly():
