@@ -15,6 +15,8 @@ from manyi.customers.api import router as customers_router
 from manyi.followups.api import router as followups_router
 from manyi.recovery.api import router as recovery_router
 from manyi.recovery.api_guarantees import router as guarantees_router
+from manyi.surveys.api import router as surveys_router
+from manyi.surveys.api_results import router as survey_results_router
 
 ROUTERS: tuple[Router, ...] = (
     accounts_router,
@@ -26,14 +28,17 @@ ROUTERS: tuple[Router, ...] = (
     recovery_router,
     guarantees_router,
     followups_router,
+    surveys_router,
+    survey_results_router,
     public_router,
 )
 
 api = ManyiAPI(
     title="Manyi API",
     version="1",
-    description="Complaint cases with SLA clocks, customers, business calendars and SLA "
-    "policies. Send `Authorization: Bearer <token>` (from `manyi token --username U`). "
+    description="Complaint cases with SLA clocks, customers, business calendars, SLA "
+    "policies, service recovery, follow-ups and satisfaction surveys. "
+    "Send `Authorization: Bearer <token>` (from `manyi token --username U`). "
     'Errors: `{"error": {"code", "message", "fields": {field: [messages]}}}`.',
     urls_namespace="api-v1",
     auth=BearerAuth(),

@@ -13,5 +13,6 @@ urlpatterns = [
     path("recovery/", include("manyi.recovery.urls")),
     path("followups/", include("manyi.followups.urls")),
     path("complain/", include("manyi.cases.public_urls")),
+    path("", include("manyi.surveys.urls")),
     path("", include("manyi.core.urls")),
 ]

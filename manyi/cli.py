@@ -26,18 +26,22 @@ COMMANDS: dict[str, str] = {
 USAGE = """\
 usage: manyi <command> [options]
 
-Manyi (满意): complaint handling and service recovery.
+Manyi (满意): complaint handling, service recovery and satisfaction surveys.
 
 commands:
   demo [--port N] [--no-serve]      migrate, load the demo data, start web server and worker
   serve [--port N] [--workers N]    run the web server (gunicorn)
-  worker                            run the background worker and the SLA sweep scheduler
+  worker                            run the background worker and the periodic jobs (SLA
+                                    sweep, follow-ups, guarantees, survey rules)
   migrate                           create or update the database tables
   createorg --name NAME --admin-username U --admin-password P
                                     create an organisation and its first admin
   token --username U                print a new API token for a user
   import customers FILE             import customers from .csv or .xlsx
   import cases FILE                 import complaint cases from .csv or .xlsx
+  import responses FILE --survey ID [--store CODE] [--submitted-at ISO] [--mode import]
+                                    import survey answers (--create-template airline:
+                                    install and publish that survey first)
   followups due [--date D] [--org NAME]
                                     print the follow-up calls due per person
 

@@ -29,6 +29,7 @@ from manyi.cases.services import (
 from manyi.cases.sweep import sweep
 from manyi.core.demo.plan import SEED, CasePlan, DemoPlan, Step, build_plan
 from manyi.core.demo.recovery import RecoveryDemo
+from manyi.core.demo.surveys import SurveysDemo
 from manyi.core.errors import DomainError
 from manyi.customers.models import Asset, Customer
 from manyi.customers.services import add_asset, create_customer
@@ -49,17 +50,23 @@ class DemoResult:
     cases: int
     open_cases: int
     breached_open_cases: int
+    survey_responses: int = 0
     skipped_steps: int = 0
     seconds: float = 0.0
 
 
 def summarise(org: Organisation, **extra: Any) -> DemoResult:
+    from manyi.surveys.models import Response
+
     cases = Case.objects.filter(organisation=org)
     open_cases = cases.filter(status__in=OPEN_STATUSES)
     return DemoResult(
         organisation=org,
         customers=Customer.objects.filter(organisation=org).count(),
         cases=cases.count(),
+        survey_responses=Response.objects.filter(
+            organisation=org, submitted_at__isnull=False
+        ).count(),
         open_cases=open_cases.count(),
         breached_open_cases=open_cases.filter(slas__state=SlaState.BREACHED).distinct().count(),
         **extra,
@@ -81,7 +88,7 @@ def load_demo(
     enqueued_since = timezone.now()
     plan = build_plan(size=size, now=now or timezone.now(), seed=seed)
     with translation.override("zh-hans"), transaction.atomic():
-        loader = _Loader(plan, progress or (lambda phase, done, total: None), seed=seed)
+        loader = _Loader(plan, progress or (lambda phase, done, total: None), seed=seed, size=size)
         org = loader.run()
     _drop_idle_deliveries(enqueued_since)
     return summarise(
@@ -113,7 +120,9 @@ def _drop_idle_deliveries(since: dt.datetime) -> None:
 
 
 class _Loader:
-    def __init__(self, plan: DemoPlan, progress: Progress, *, seed: int = SEED) -> None:
+    def __init__(
+        self, plan: DemoPlan, progress: Progress, *, seed: int = SEED, size: str = "full"
+    ) -> None:
         self.plan = plan
         self.progress = progress
         self.users: dict[str, User] = {}
@@ -123,13 +132,18 @@ class _Loader:
         self.skipped = 0
         self.sweeps = 0
         self.recovery = RecoveryDemo(seed=seed, users=self.users, now=plan.now)
+        self.surveys = SurveysDemo(seed=seed, users=self.users, now=plan.now, size=size)
 
     def run(self) -> Organisation:
         org = self._organisation()
         self._customers(org)
         since = min((cp.created_at for cp in self.plan.cases), default=self.plan.now)
         self.recovery.start(org, self.stores, since - dt.timedelta(days=1))
+        self.surveys.start(org)
         self._cases(org)
+        # Before recovery's finish: the cases that bad answers opened get their follow-ups
+        # there, and the survey invitations' messages are marked sent with the others.
+        self.surveys.finish(org, lambda done, total: self.progress("surveys", done, total))
         self.progress("recovery", 0, 1)
         self.recovery.finish(org)
         self.progress("recovery", 1, 1)

@@ -61,6 +61,8 @@ def test_every_router_module_is_mounted():
         "manyi.followups.api",
         "manyi.recovery.api",
         "manyi.recovery.api_guarantees",
+        "manyi.surveys.api",
+        "manyi.surveys.api_results",
     }
 
 

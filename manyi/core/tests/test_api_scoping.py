@@ -54,6 +54,8 @@ from manyi.recovery.models import (
     RecoveryAction,
 )
 from manyi.recovery.services import propose_action
+from manyi.surveys.models import Invitation, Response, Survey, SurveyRule, SurveyVersion
+from manyi.surveys.services import create_survey, install_template, publish_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +89,11 @@ WATCHED = (
     CompensationGuide,
     Guarantee,
     GuaranteeBreach,
+    Survey,
+    SurveyVersion,
+    SurveyRule,
+    Invitation,
+    Response,
 )
 
 
@@ -166,6 +173,18 @@ PATH_OPERATIONS: dict[tuple[str, str], Body | None] = {
     ("get", "/api/v1/followups/{followup_id}"): None,
     ("post", "/api/v1/followups/{followup_id}/attempts"): lambda t: {"result": "refused"},
     ("post", "/api/v1/phone-messages/{message_id}/return"): lambda t: {"note": "已回电"},
+    ("get", "/api/v1/surveys/{survey_id}"): None,
+    # The other organisation's store and staff as filters too: still 404 for the survey.
+    ("get", "/api/v1/surveys/{survey_id}/results"): lambda t: {
+        "store": t["store"],
+        "staff": t["colleague"],
+        "bootstrap": 0,
+    },
+    ("post", "/api/v1/surveys/{survey_id}/invitations"): lambda t: {"customer_id": t["customer"]},
+    ("post", "/api/v1/surveys/{survey_id}/responses"): lambda t: {
+        "customer_id": t["customer"],
+        "answers": {"nps": 9},
+    },
 }
 
 # Creations: the body points at the other organisation's records; refused with the field.
@@ -234,6 +253,7 @@ LIST_OPERATIONS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]
     },
     ("get", "/api/v1/followups"): lambda t: {"case": t["case"]},
     ("get", "/api/v1/phone-messages"): lambda t: {},
+    ("get", "/api/v1/surveys"): lambda t: {},
 }
 
 # No token: what a store's website calls. Not bearer-scoped; see test_public_*.py.
@@ -282,6 +302,21 @@ CROSS_REFERENCES: dict[tuple[str, str], tuple[Cross, int, str | None]] = {
         422,
         "case",
     ),
+    ("post", "/api/v1/surveys/{survey_id}/invitations"): (
+        lambda mine, theirs: {"customer_id": theirs["customer"]},
+        422,
+        "customer_id",
+    ),
+    ("post", "/api/v1/surveys/{survey_id}/responses"): (
+        lambda mine, theirs: {
+            "customer_id": mine["customer"],
+            "case_id": theirs["case"],
+            "staff_id": theirs["colleague"],
+            "answers": {"nps": 9},
+        },
+        422,
+        "case_id",
+    ),
 }
 
 
@@ -306,6 +341,7 @@ def fill(path: str, target: dict[str, Any]) -> str:
         .replace("{guarantee_id}", str(target.get("guarantee", 0)))
         .replace("{followup_id}", str(target.get("followup", 0)))
         .replace("{message_id}", str(target.get("message", 0)))
+        .replace("{survey_id}", str(target.get("survey", 0)))
     )
 
 
@@ -322,6 +358,7 @@ def foreign_record_ids(path: str, target: dict[str, Any]) -> set[int]:
         "/api/v1/categories": set(target["categories"]),
         "/api/v1/guarantees": set(target["guarantees"]),
         "/api/v1/reply-templates": {target["template"]},
+        "/api/v1/surveys": {target["survey"]},
     }.get(path, set())
 
 
@@ -360,6 +397,8 @@ def target(other_org: dict[str, Any]) -> dict[str, Any]:
     )
     ensure_default_guarantees(org)
     guarantees = {g.code: g.pk for g in Guarantee.objects.filter(organisation=org)}
+    survey = create_survey(actor=admin, template_key="nps", name_zh="别的组织的调查")
+    publish_survey(actor=admin, survey=survey)
     record_staff_event(
         actor=admin,
         case=case,
@@ -388,6 +427,7 @@ def target(other_org: dict[str, Any]) -> dict[str, Any]:
         "followup": followup.pk,
         "message": message.pk,
         "template": template.pk,
+        "survey": survey.pk,
         "guarantee": guarantees["first_reply_48h"],
         "staff_guarantee": guarantees["billing_error_double"],
         "guarantees": set(guarantees.values()),
@@ -419,7 +459,7 @@ def target(other_org: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def mine(admin_user, agent, customer, category) -> dict[str, Any]:
-    """The caller's organisation's own case, template and guarantees."""
+    """The caller's organisation's own case, template, guarantees and survey."""
     case = create_case(
         actor=agent, customer=customer, channel="phone", category=category, summary="自己的"
     )
@@ -428,7 +468,9 @@ def mine(admin_user, agent, customer, category) -> dict[str, Any]:
     )
     ensure_default_guarantees(admin_user.organisation)
     staff = Guarantee.objects.get(organisation=admin_user.organisation, code="billing_error_double")
+    survey = install_template(actor=admin_user, template_key="nps")
     return {
+        "survey": survey.pk,
         "case": case.pk,
         "customer": customer.pk,
         "template": template.pk,
@@ -551,6 +593,7 @@ ORGANISATION_WIDE = (
     "/api/v1/sla-policies/",
     "/api/v1/guarantees/",
     "/api/v1/reply-templates/{template_id}",
+    "/api/v1/surveys/",
 )
 
 

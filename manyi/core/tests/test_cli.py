@@ -32,6 +32,33 @@ def test_import_help_documents_the_columns_and_their_chinese_headers(capsys):
     assert out.startswith("usage: manyi import")
     for column in ("customer_phone", "received_at", "purchase_date", "手机", "受理时间", "类别"):
         assert column in out
+    for text in ("responses", "--survey", "--create-template", "submitted_at", "case_number"):
+        assert text in out
+
+
+def test_help_shows_how_to_import_survey_answers(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "\n  import responses FILE --survey ID" in out
+    assert "--create-template airline" in out
+
+
+# A command run from the command line closes the connections: outside the test transaction.
+@pytest.mark.django_db(transaction=True)
+def test_the_console_command_imports_survey_answers_into_a_new_template_survey(
+    admin_user, store_a, tmp_path, capsys
+):
+    from manyi.surveys.models import Response, Survey
+
+    path = tmp_path / "air.csv"
+    path.write_text("Gender,Seat comfort,satisfaction\nMale,4,satisfied\n", encoding="utf-8")
+    main(["import", "responses", str(path), "--create-template", "airline", "--store", "PD"])
+    out = capsys.readouterr().out
+    survey = Survey.objects.get(template_key="airline")
+    assert survey.current_version is not None
+    assert str(survey.pk) in out and "Gender" in out
+    response = Response.objects.get(survey=survey)
+    assert response.answers == {"air_seat_comfort": 4, "satisfaction": "satisfied"}
 
 
 @pytest.mark.django_db

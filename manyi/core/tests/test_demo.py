@@ -1,4 +1,5 @@
-"""The demo data set: deterministic, valid, idempotent, and with open and breached cases."""
+"""The demo data set: deterministic, valid, idempotent, with open and breached cases and six
+months of survey answers."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from manyi.cases.models import Case, CaseSla
 from manyi.core.demo import DEMO_ORG_NAME, DEMO_PASSWORD, build_plan, load_demo
 from manyi.customers.models import Asset, Customer
 from manyi.customers.validation import normalise_phone, validate_vin
+from manyi.surveys.models import Invitation, Response, Survey, SurveyRule
 
 NOW = dt.datetime(2026, 3, 18, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -76,7 +78,9 @@ def test_the_small_demo_is_valid_has_open_and_breached_cases_and_loads_once():
     result = load_demo(size="small", now=NOW)
     org = result.organisation
     assert result.created
-    assert (result.customers, result.cases) == (60, 30)
+    # The planned cases, and those that bad survey answers opened.
+    loop_cases = Case.objects.filter(organisation=org, from_response__isnull=False).count()
+    assert (result.customers, result.cases) == (60, 30 + loop_cases)
 
     customers = Customer.objects.filter(organisation=org)
     phones = list(customers.values_list("phone", flat=True))
@@ -97,7 +101,8 @@ def test_the_small_demo_is_valid_has_open_and_breached_cases_and_loads_once():
     again = load_demo(size="small", now=NOW + dt.timedelta(days=1))
     assert not again.created
     assert again.organisation == org
-    assert (again.customers, again.cases) == (60, 30)
+    assert (again.customers, again.cases) == (60, 30 + loop_cases)
+    assert again.survey_responses == result.survey_responses > 0
     assert Organisation.objects.filter(name=DEMO_ORG_NAME).count() == 1
     assert Customer.objects.count() == 60
 
@@ -121,3 +126,42 @@ def test_stores_have_their_own_calendars_and_staff_every_role():
     assert admin.role == Role.ORG_ADMIN
     assert admin.check_password(DEMO_PASSWORD)
     assert admin.email == "admin@demo.manyi.local"
+
+
+@pytest.mark.django_db
+def test_the_demo_has_published_surveys_answers_of_every_kind_and_cases_from_bad_answers():
+    org = load_demo(size="small", now=NOW).organisation
+    surveys = {s.template_key: s for s in Survey.objects.filter(organisation=org)}
+    assert set(surveys) == {
+        "recovery_fairness", "nps", "csat_ces", "dealer_csi", "kano", "servqual", "employee",
+    }  # fmt: skip
+    assert all(s.current_version is not None for s in surveys.values())
+    rule = SurveyRule.objects.get(organisation=org)
+    assert (rule.survey, rule.trigger) == (surveys["recovery_fairness"], "case_closed")
+
+    responses = Response.objects.filter(organisation=org)
+    submitted = responses.filter(submitted_at__isnull=False)
+    assert submitted.filter(survey=surveys["nps"]).count() >= 30
+    assert {"import", "phone", "online"} <= set(submitted.values_list("mode", flat=True))
+    assert responses.filter(submitted_at__isnull=True).exists()  # partial answers
+    times = [t for t in submitted.values_list("submitted_at", flat=True) if t is not None]
+    assert NOW - dt.timedelta(days=183) <= min(times) and max(times) <= NOW
+    # Every answer of a survey's own version, with the SQL columns filled in.
+    nps = submitted.filter(survey=surveys["nps"])
+    assert not nps.filter(nps__isnull=True).exists()
+    assert set(nps.values_list("survey_version", flat=True)) == {surveys["nps"].current_version_id}
+
+    invitations = Invitation.objects.filter(organisation=org)
+    assert invitations.filter(survey=surveys["recovery_fairness"], rule=rule).exists()
+    assert invitations.filter(state="completed").exists()
+    unanswered = invitations.filter(state__in=["sent", "opened"])
+    assert unanswered.filter(expires_at__lt=NOW).exists()  # expired
+    assert unanswered.filter(expires_at__gte=NOW).exists()  # still pending
+
+    # Bad live answers opened cases exactly as live; imported ones did not.
+    opened = responses.filter(loop_case__isnull=False)
+    assert opened.exists()
+    assert not opened.filter(mode="import").exists()
+    assert set(opened.values_list("loop_case__channel", flat=True)) == {"survey"}
+    assert not responses.filter(mode="import", loop_case__isnull=False).exists()
+    assert responses.filter(mode="import", dissatisfied=True).exists()

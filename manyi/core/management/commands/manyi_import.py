@@ -9,7 +9,12 @@ from django.utils.translation import gettext as _
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from manyi.core.management.commands._common import ManyiCommand, organisation_named
+from manyi.core.errors import DomainError
+from manyi.core.management.commands._common import (
+    ManyiCommand,
+    domain_error,
+    organisation_named,
+)
 
 SHOWN_ERRORS = 50
 
@@ -20,6 +25,7 @@ class _Formatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
 
 def _epilog() -> str:
     from manyi.core.imports import CASE_COLUMNS, CUSTOMER_COLUMNS, columns_help
+    from manyi.core.imports.responses import RESPONSE_COLUMNS
 
     return "\n".join(
         [
@@ -28,6 +34,21 @@ def _epilog() -> str:
             "",
             _("Columns of a cases file:"),
             columns_help(CASE_COLUMNS),
+            "",
+            _(
+                "Columns of a survey responses file (--survey ID): one column per question, "
+                "named by the question's import column, key, or Chinese or English text. "
+                "Scales and NPS: whole numbers (the question's N/A code: not answered); "
+                "choices: the option's value or label, several separated by ; or 、; Kano: "
+                "functional/dysfunctional (like, must_be, neutral, live_with, dislike or "
+                "喜欢/理应如此/无所谓/能忍受/不喜欢); SERVQUAL: expectation/perception (6/5). "
+                "Optional columns:"
+            ),
+            columns_help(RESPONSE_COLUMNS),
+            _(
+                "Imported answers never open a close-the-loop case. --create-template airline "
+                "installs and publishes the airline survey and imports into it."
+            ),
             "",
             _(
                 "CSV files may be UTF-8 (with or without BOM) or GB18030/GBK. The first row "
@@ -40,7 +61,7 @@ def _epilog() -> str:
 
 
 class Command(ManyiCommand):
-    help = _("Import customers or complaint cases from a .csv or .xlsx file.")
+    help = _("Import customers, complaint cases or survey answers from a .csv or .xlsx file.")
     cli_name = "import"
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
@@ -50,7 +71,9 @@ class Command(ManyiCommand):
         return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=["customers", "cases"], help=_("what the file holds"))
+        parser.add_argument(
+            "kind", choices=["customers", "cases", "responses"], help=_("what the file holds")
+        )
         parser.add_argument("file", type=Path, help=_(".csv or .xlsx file"))
         parser.add_argument("--org", help=_("organisation name (needed if there are several)"))
         parser.add_argument(
@@ -63,7 +86,28 @@ class Command(ManyiCommand):
             type=Path,
             help=_("where to write the error report (default: FILE.errors.csv next to FILE)"),
         )
-        parser.add_argument("--store", help=_("customers: store code for rows without one"))
+        parser.add_argument(
+            "--store", help=_("customers, responses: store code for rows without one")
+        )
+        parser.add_argument("--survey", type=int, help=_("responses: id of the survey"))
+        parser.add_argument(
+            "--create-template",
+            metavar="TEMPLATE",
+            help=_(
+                "responses: first install and publish this survey template (e.g. airline) "
+                "and import into it; prints the new survey's id"
+            ),
+        )
+        parser.add_argument(
+            "--submitted-at",
+            help=_("responses: when rows without a submitted_at column were answered"),
+        )
+        parser.add_argument(
+            "--mode",
+            choices=["import", "phone"],
+            default="import",
+            help=_("responses: mark the answers as imported (default) or as phone interviews"),
+        )
         parser.add_argument(
             "--as",
             dest="actor",
@@ -73,14 +117,9 @@ class Command(ManyiCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from manyi.accounts.choices import Role
         from manyi.accounts.models import Store, User
-        from manyi.core.imports import (
-            ImportFileError,
-            error_report_path,
-            import_cases,
-            import_customers,
-            write_error_report,
-        )
+        from manyi.core.imports import error_report_path, write_error_report
 
+        kind = options["kind"]
         org = organisation_named(options["org"])
         users = User.objects.filter(organisation=org, is_active=True)
         if options["actor"]:
@@ -89,7 +128,7 @@ class Command(ManyiCommand):
                 raise CommandError(_("No active staff member has this user name."))
         else:
             actor = users.filter(role=Role.ORG_ADMIN).order_by("id").first()
-            if actor is None and options["kind"] == "cases":
+            if actor is None and kind in ("cases", "responses"):
                 raise CommandError(_("The organisation has no admin; use --as USERNAME."))
         store = None
         if options["store"]:
@@ -113,27 +152,7 @@ class Command(ManyiCommand):
                     tasks[phase] = bar.add_task(labels[phase], total=total)
                 bar.update(tasks[phase], completed=done, total=total)
 
-            try:
-                if options["kind"] == "customers":
-                    result = import_customers(
-                        path=path,
-                        organisation=org,
-                        actor=actor,
-                        default_store=store,
-                        skip_bad_rows=options["skip_bad_rows"],
-                        progress=progress,
-                    )
-                else:
-                    assert actor is not None
-                    result = import_cases(
-                        path=path,
-                        organisation=org,
-                        actor=actor,
-                        skip_bad_rows=options["skip_bad_rows"],
-                        progress=progress,
-                    )
-            except ImportFileError as e:
-                raise CommandError(str(e)) from e
+            result = self._import(kind, org, actor, store, path, options, progress)
         if result.ignored_columns:
             console.print(
                 _("Ignored columns: %(cols)s") % {"cols": ", ".join(result.ignored_columns)}
@@ -150,11 +169,12 @@ class Command(ManyiCommand):
             report = options["errors"] or error_report_path(path)
             write_error_report(result.errors, report)
             console.print(_("Error report: %(path)s") % {"path": report})
+        kinds = {"customers": _("customers"), "cases": _("cases"), "responses": _("answers")}
         counts = {
             "rows": result.rows,
             "bad": result.bad_rows,
             "imported": result.imported,
-            "kind": _("customers") if options["kind"] == "customers" else _("cases"),
+            "kind": kinds[kind],
         }
         if result.errors and not options["skip_bad_rows"]:
             raise CommandError(
@@ -170,3 +190,105 @@ class Command(ManyiCommand):
             )
         else:
             console.print(_("Imported %(imported)d %(kind)s.") % counts)
+        if kind == "responses" and result.imported:
+            console.print(_("Imported answers open no close-the-loop cases (they are history)."))
+
+    def _import(
+        self,
+        kind: str,
+        org: Any,
+        actor: Any,
+        store: Any,
+        path: Path,
+        options: dict[str, Any],
+        progress: Any,
+    ) -> Any:
+        from manyi.core.imports import ImportFileError, import_cases, import_customers
+
+        try:
+            if kind == "customers":
+                return import_customers(
+                    path=path,
+                    organisation=org,
+                    actor=actor,
+                    default_store=store,
+                    skip_bad_rows=options["skip_bad_rows"],
+                    progress=progress,
+                )
+            if kind == "cases":
+                assert actor is not None
+                return import_cases(
+                    path=path,
+                    organisation=org,
+                    actor=actor,
+                    skip_bad_rows=options["skip_bad_rows"],
+                    progress=progress,
+                )
+            return self._import_responses(org, actor, store, path, options, progress)
+        except ImportFileError as e:
+            raise CommandError(str(e)) from e
+        except DomainError as e:
+            raise domain_error(e) from e
+
+    def _import_responses(
+        self,
+        org: Any,
+        actor: Any,
+        store: Any,
+        path: Path,
+        options: dict[str, Any],
+        progress: Any,
+    ) -> Any:
+        from django.db import transaction
+
+        from manyi.core.imports import parse
+        from manyi.core.imports.responses import import_responses
+        from manyi.surveys import library
+        from manyi.surveys.models import Survey
+        from manyi.surveys.services import install_template
+
+        survey_id, template = options["survey"], options["create_template"]
+        if (survey_id is None) == (template is None):
+            raise CommandError(_("Give either --survey ID or --create-template TEMPLATE."))
+        if template is not None and library.template(template) is None:
+            raise CommandError(
+                _("Unknown template; one of: %(keys)s.")
+                % {"keys": ", ".join(t.key for t in library.templates())}
+            )
+        submitted_at = None
+        if options["submitted_at"]:
+            try:
+                submitted_at = parse.datetime(options["submitted_at"])
+            except parse.BadCell as e:
+                raise CommandError(f"--submitted-at: {e}") from e
+        # A survey made for this import goes away again when nothing is imported.
+        with transaction.atomic():
+            if template is not None:
+                survey = install_template(actor=actor, template_key=template)
+                self.console().print(
+                    _("Survey %(id)d “%(name)s” created and published.")
+                    % {"id": survey.pk, "name": survey.name_zh}
+                )
+            else:
+                found = (
+                    Survey.objects.filter(organisation=org, pk=survey_id)
+                    .select_related("current_version")
+                    .first()
+                )
+                if found is None:
+                    raise CommandError(_("No survey of the organisation has this id."))
+                survey = found
+            result = import_responses(
+                path=path,
+                survey=survey,
+                actor=actor,
+                default_store=store,
+                submitted_at=submitted_at,
+                mode=options["mode"],
+                skip_bad_rows=options["skip_bad_rows"],
+                progress=progress,
+            )
+            if template is not None and result.errors and not options["skip_bad_rows"]:
+                transaction.set_rollback(True)
+                self.console().print(_("The survey was not kept."))
+        return result
