@@ -12,6 +12,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from manyi.core.exports import safe
 from manyi.core.scoping import mask_phone
 
 if TYPE_CHECKING:
@@ -72,11 +73,6 @@ def rows(qs: QuerySet[Case], *, user: User) -> Iterator[list[str]]:
         ]
 
 
-def _safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _filename(ext: str) -> str:
     return f"cases-{timezone.localtime():%Y%m%d-%H%M}.{ext}"
 
@@ -94,7 +90,7 @@ def csv_lines(qs: QuerySet[Case], *, user: User, language: str | None = None) ->
         yield "\ufeff"  # a byte-order mark so Excel opens UTF-8 Chinese correctly
         yield writer.writerow(headers())
         for row in rows(qs, user=user):
-            yield writer.writerow([_safe(v) for v in row])
+            yield writer.writerow([safe(v) for v in row])
 
 
 def csv_response(qs: QuerySet[Case], *, user: User) -> StreamingHttpResponse:
@@ -116,7 +112,7 @@ def xlsx_bytes(qs: QuerySet[Case], *, user: User) -> bytes:
     ws = wb.create_sheet(_("Cases"))
     ws.append(headers())
     for row in rows(qs, user=user):
-        ws.append([_safe(v) for v in row])
+        ws.append([safe(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -4,12 +4,14 @@ phone interview entered by staff, or imported; and closing the loop on a bad ans
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -26,6 +28,8 @@ from manyi.surveys.choices import Audience, InvitationState, ResponseMode
 from manyi.surveys.definition import Definition, QuestionType, Role, clean_answers
 from manyi.surveys.models import Invitation, Response, Survey
 from manyi.surveys.services import definition_of
+
+ENTRY_KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class InvitationClosed(DomainError):
@@ -162,6 +166,12 @@ def save_answers(
     previous = dict(response.answers) if response is not None else {}
     merged = {**previous, **raw}
     clean, errors = clean_answers(definition, merged, complete=submit)
+    kept = {key: previous[key] for key in errors if key in previous}
+    if kept:
+        # A bad new answer never loses the valid one saved before: keep that one, and still
+        # say what was wrong with the new one (if the question is still shown).
+        clean, still = clean_answers(definition, {**merged, **kept}, complete=submit)
+        errors = {**still, **{key: errors[key] for key in kept if key in clean}}
     if response is None:
         response = Response(
             organisation_id=invitation.organisation_id,
@@ -214,9 +224,13 @@ def record_phone_interview(
     case: Case | None = None,
     language: str | None = None,
     now: dt.datetime | None = None,
+    entry_key: str | None = None,
 ) -> SaveResult:
     """Answers a customer gave on the phone (CSS by phone), entered by `actor` and marked as
-    a phone interview. Every required question must be answered; nothing is saved otherwise."""
+    a phone interview. Every required question must be answered; nothing is saved otherwise.
+
+    `entry_key` (32 hex digits, rendered into the form) makes a repeated submission return
+    the response saved the first time instead of saving (and opening a case) twice."""
     from manyi.core.scoping import stores_for
 
     now = now or timezone.now()
@@ -235,6 +249,12 @@ def record_phone_interview(
     store = store or (case.store if case is not None else customer.store)
     if not stores_for(actor).filter(pk=store.pk).exists():
         raise DomainError(_("Unknown store."), field="store", code="not_found")
+    if entry_key is not None and not ENTRY_KEY_RE.match(entry_key):
+        raise ValidationFailed(
+            {"__all__": [_("The form is out of date. Reload the page and try again.")]}
+        )
+    if entry_key and (first := _entered(survey, customer, entry_key)) is not None:
+        return first
     definition = definition_of(survey.current_version)
     clean, errors = clean_answers(definition, raw, complete=True)
     if errors:
@@ -253,10 +273,18 @@ def record_phone_interview(
         entered_by=actor,
         started_at=now,
         updated_at=now,
+        entry_key=entry_key or "",
     )
     _finish(response, definition, now)
     response.dissatisfied = bool(loop_reasons(survey, definition, clean))
-    response.save()
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:  # the same form sent twice at once: the first one saved
+        first = _entered(survey, customer, response.entry_key)
+        if first is None:
+            raise
+        return first
     record_event(
         organisation_id=survey.organisation_id,
         kind=EventKind.SURVEY,
@@ -272,6 +300,22 @@ def record_phone_interview(
     return SaveResult(response=response, completed=True, loop_case=opened)
 
 
+def _entered(survey: Survey, customer: Customer, entry_key: str) -> SaveResult | None:
+    """The phone interview saved before with this form's key, if there is one."""
+    first = (
+        Response.objects.select_related("loop_case")
+        .filter(organisation_id=survey.organisation_id, entry_key=entry_key)
+        .first()
+    )
+    if first is None:
+        return None
+    if first.survey_id != survey.pk or first.customer_id != customer.pk:
+        raise ValidationFailed(
+            {"__all__": [_("The form is out of date. Reload the page and try again.")]}
+        )
+    return SaveResult(response=first, completed=True, loop_case=first.loop_case)
+
+
 # --- close the loop --------------------------------------------------------------------------
 
 
@@ -280,7 +324,8 @@ def _loop_category(survey: Survey) -> Category | None:
         return survey.loop_category
     return (
         Category.objects.filter(organisation_id=survey.organisation_id, active=True)
-        .order_by("parent_id", "position", "code")
+        # Top level first on every database (PostgreSQL sorts NULL last, SQLite first).
+        .order_by(F("parent_id").asc(nulls_first=True), "position", "code")
         .first()
     )
 
@@ -332,6 +377,26 @@ def close_loop(*, response: Response, now: dt.datetime | None = None) -> Case | 
         owner = _loop_owner(response)
         category = _loop_category(survey)
         if owner is None or category is None:
+            values = {"name": survey.name_zh, "reasons": "; ".join(reasons)}
+            if category is None:
+                why = _(
+                    "A case could not be opened for the answer to survey “%(name)s” "
+                    "(%(reasons)s): there is no active complaint category."
+                )
+            else:
+                why = _(
+                    "A case could not be opened for the answer to survey “%(name)s” "
+                    "(%(reasons)s): no active staff member can own it."
+                )
+            record_event(
+                organisation_id=response.organisation_id,
+                kind=EventKind.SURVEY,
+                actor=None,
+                customer=response.customer,
+                message=why % values,
+                changes={"survey_response": [None, response.pk]},
+                at=now,
+            )
             return None
         from manyi.cases.services import create_case
 

@@ -9,6 +9,7 @@ manyi.surveys.services and manyi.surveys.answers. The results are in api_results
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -29,7 +30,7 @@ from manyi.core.api_support import (
     user_of,
 )
 from manyi.core.errors import DomainError, ValidationFailed
-from manyi.core.scoping import cases_for, customers_for, staff_for
+from manyi.core.scoping import cases_for, customers_for, staff_for, stores_for
 from manyi.customers.models import Customer
 from manyi.surveys import answers, services
 from manyi.surveys.choices import (
@@ -71,7 +72,7 @@ class SurveyOut(Output):
     archived: bool
     min_n: int = Field(description="Figures with fewer answers are shown greyed.")
     expiry_days: int = Field(description="How long an invitation link stays valid.")
-    responses: int = Field(description="Submitted answers, all versions.")
+    responses: int = Field(description="Submitted answers, all versions, in the caller's stores.")
     created_at: dt.datetime
 
 
@@ -219,10 +220,18 @@ def _surveys(user: User) -> QuerySet[Survey]:
     return Survey.objects.filter(organisation_id=org_id(user)).select_related("current_version")
 
 
-def _with_counts(qs: QuerySet[Survey]) -> QuerySet[Survey]:
-    return qs.select_related("current_version").annotate(
-        submitted=Count("responses", filter=Q(responses__submitted_at__isnull=False))
-    )
+def _with_counts(user: User) -> Callable[[QuerySet[Survey]], QuerySet[Survey]]:
+    """The surveys with their submitted responses in the user's stores (like the web list)."""
+    counted = Q(responses__submitted_at__isnull=False)
+    if not user.is_org_wide:
+        counted &= Q(responses__store__in=stores_for(user))
+
+    def display(qs: QuerySet[Survey]) -> QuerySet[Survey]:
+        return qs.select_related("current_version").annotate(
+            submitted=Count("responses", filter=counted)
+        )
+
+    return display
 
 
 def survey_out(s: Survey) -> dict[str, Any]:
@@ -318,12 +327,15 @@ def _references(
 @router.get("/surveys", response=SurveyPage, summary="List surveys")
 def list_surveys(request: HttpRequest, filters: Query[SurveyFilters]) -> dict[str, Any]:
     """The organisation's surveys, newest first (archived ones with `archived=true`)."""
-    qs = _surveys(user_of(request)).filter(archived=filters.archived).order_by("-created_at", "-id")
+    user = user_of(request)
+    qs = _surveys(user).filter(archived=filters.archived).order_by("-created_at", "-id")
     if filters.kind is not None:
         qs = qs.filter(kind=filters.kind)
     if filters.audience is not None:
         qs = qs.filter(audience=filters.audience)
-    rows, total, exact = page(qs, limit=filters.limit, offset=filters.offset, display=_with_counts)
+    rows, total, exact = page(
+        qs, limit=filters.limit, offset=filters.offset, display=_with_counts(user)
+    )
     return {
         "items": [survey_out(s) for s in rows],
         "total": total,
@@ -337,7 +349,8 @@ def list_surveys(request: HttpRequest, filters: Query[SurveyFilters]) -> dict[st
 def get_survey(request: HttpRequest, survey_id: int) -> dict[str, Any]:
     """With the questions of the published version (what invitations and phone interviews
     answer now); a survey never published has none."""
-    survey = get_or_404(_with_counts(_surveys(user_of(request))), survey_id)
+    user = user_of(request)
+    survey = get_or_404(_with_counts(user)(_surveys(user)), survey_id)
     version = survey.current_version
     questions = services.definition_of(version).questions if version is not None else ()
     return {

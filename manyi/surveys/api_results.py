@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema
 from manyi.core.api_support import Output, get_or_404, user_of
 from manyi.core.errors import ValidationFailed
 from manyi.surveys.results import DEFAULT_BOOTSTRAP, ResultFilters, survey_results, surveys_for
+from manyi.surveys.results.frame import date_error
 
 router = Router(tags=["surveys"])
 
@@ -285,6 +286,11 @@ def results(request: HttpRequest, survey_id: int, params: Query[ResultParams]) -
     the survey's minimum). A change is significant only when p < 0.05."""
     user = user_of(request)
     survey = get_or_404(surveys_for(user), survey_id)
+    errors = {
+        name: [error] for name in ("start", "end") if (error := date_error(getattr(params, name)))
+    }
+    if errors:
+        raise ValidationFailed(errors)
     if params.start and params.end and params.end < params.start:
         raise ValidationFailed({"end": [_("The end comes before the start.")]})
     filters = ResultFilters(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from manyi.accounts.models import User
 from manyi.cases.models import Category
 from manyi.core.scoping import stores_for
-from manyi.surveys.choices import Audience, InvitationState
+from manyi.surveys.choices import Audience, InvitationChannel, InvitationSource, InvitationState
 from manyi.surveys.models import Invitation, Response, Survey, SurveyRule, SurveyVersion
 
 
@@ -107,10 +107,14 @@ def invitation_list(user: User, survey: Survey, *, state: str = "") -> QuerySet[
     return qs.order_by("-created_at", "-pk")
 
 
-def invitation_for(user: User, pk: int) -> Invitation:
-    """One invitation of the user's organisation in one of the user's stores; 404 otherwise."""
+def counter_slip_for(user: User, pk: int) -> Invitation:
+    """One counter slip (a printed invitation) of the user's organisation in one of the user's
+    stores; 404 otherwise: another invitation's link belongs to its customer or staff member."""
     qs = Invitation.objects.filter(
-        organisation_id=user.organisation_id or 0, store__in=stores_for(user)
+        organisation_id=user.organisation_id or 0,
+        store__in=stores_for(user),
+        source=InvitationSource.COUNTER,
+        channel=InvitationChannel.PRINT,
     ).select_related("survey", "store")
     return get_object_or_404(qs, pk=pk)
 

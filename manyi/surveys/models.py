@@ -294,10 +294,19 @@ class Response(models.Model):
     started_at = models.DateTimeField(_("started at"))
     updated_at = models.DateTimeField(_("updated at"))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The one-time key of the phone-interview form: the same form posted twice saves once.
+    entry_key = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "entry_key"],
+                condition=~models.Q(entry_key=""),
+                name="uniq_response_entry_key",
+            )
+        ]
         indexes = [
             models.Index(fields=["survey", "submitted_at"], name="response_survey"),
             models.Index(fields=["organisation", "store", "submitted_at"], name="response_store"),

@@ -154,6 +154,7 @@ def phone_interview(request: HttpRequest, pk: int) -> HttpResponse:
             staff=form.cleaned_data.get("staff"),
             case=case,
             language=language,
+            entry_key=form.cleaned_data.get("entry_key") or None,
         )
     except DomainError as e:
         fields = e.as_fields()

@@ -12,6 +12,7 @@ an answer is only taken (or cleared) for a question that was on the screen.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -285,9 +286,14 @@ class PhoneEntryForm(forms.Form):
         ),
     )
 
+    # A one-time key: the same form posted twice (a double click, a reload) saves once.
+    entry_key = forms.CharField(widget=forms.HiddenInput, max_length=32, required=False)
+
     def __init__(self, *args: Any, cases: QuerySet[Case], staff: QuerySet[User], **kwargs: Any):
         super().__init__(*args, **kwargs)
         for name, queryset in (("case", cases), ("staff", staff)):
             choice = self.fields[name]
             assert isinstance(choice, forms.ModelChoiceField)
             choice.queryset = queryset
+        if not self.is_bound:
+            self.initial.setdefault("entry_key", uuid.uuid4().hex)

@@ -164,6 +164,9 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return _closed(request, None, None)
     language, chosen = _language(request, invitation)
+    # The services' messages (a closed link, a bad answer) are written in the active language:
+    # make it the respondent's for the whole request, not only for rendering.
+    translation.activate(language)
     now = timezone.now()
     try:
         answers.check_open(invitation, now)

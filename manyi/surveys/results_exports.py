@@ -17,6 +17,7 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from manyi.accounts.models import User
+from manyi.core.exports import safe_cell
 from manyi.core.scoping import mask_phone
 from manyi.surveys.definition import Definition
 from manyi.surveys.models import Survey
@@ -409,7 +410,7 @@ def responses(survey: Survey, user: User, filters: ResultFilters, definition: De
 def _text(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
-    return "" if value is None else value
+    return "" if value is None else safe_cell(value)
 
 
 def csv_response(filename: str, table: Table) -> HttpResponse:
@@ -418,7 +419,7 @@ def csv_response(filename: str, table: Table) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 Chinese correctly with a BOM
     writer = csv.writer(response)
-    writer.writerow(header)
+    writer.writerow([safe_cell(v) for v in header])
     writer.writerows([_text(v) for v in row] for row in rows)
     return response
 
@@ -427,9 +428,9 @@ def xlsx_response(filename: str, sheet: str, table: Table) -> HttpResponse:
     header, rows = table
     book = Workbook(write_only=True)
     ws = book.create_sheet(title=sheet[:31])
-    ws.append(header)
+    ws.append([safe_cell(v) for v in header])
     for row in rows:
-        ws.append(list(row))
+        ws.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(

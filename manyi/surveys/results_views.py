@@ -29,7 +29,7 @@ from manyi.surveys.results import (
 )
 from manyi.surveys.results.charts import chart_data
 from manyi.surveys.results.figures import SurveyResults
-from manyi.surveys.results.frame import versions_of
+from manyi.surveys.results.frame import date_error, versions_of
 
 COMPARE_PREVIOUS = "previous"
 COMPARE_NONE = "none"
@@ -94,6 +94,9 @@ class ResultsFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("start", "end"):
+            if error := date_error(data.get(name)):
+                self.add_error(name, error)
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end comes before the start."))

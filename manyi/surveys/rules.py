@@ -106,7 +106,7 @@ def run_rules(*, now: dt.datetime | None = None, batch: int = 200) -> dict[str, 
     ).select_related("survey", "survey__organisation", "survey__current_version")
     for rule in rules:
         ready = now - dt.timedelta(hours=rule.delay_hours)
-        since = max(rule.created_at, now - dt.timedelta(days=RULE_LOOKBACK_DAYS))
+        since = max(rule.created_at, ready - dt.timedelta(days=RULE_LOOKBACK_DAYS))
         invited = Invitation.objects.filter(rule=rule)
         if rule.trigger == RuleTrigger.CASE_CLOSED:
             cases = (

@@ -216,6 +216,8 @@ def send_segment(request: HttpRequest) -> HttpResponse:
         query.pop(name, None)
     filter_form = CustomerFilterForm(query, user=user)
     customers = customer_selectors.customer_list(user=user, filters=filter_form.filters())
+    if not filter_form.is_valid():  # a bad filter is not "no filter": send to nobody
+        customers = customers.none()
     surveys = selectors.sendable_surveys(user)
     form = SegmentForm(
         request.POST or None,
@@ -223,7 +225,7 @@ def send_segment(request: HttpRequest) -> HttpResponse:
         initial={"survey": _int(request.GET.get("survey"))},
     )
     encoded = query.urlencode()
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and filter_form.is_valid() and form.is_valid():
         survey = form.cleaned_data["survey"]
         try:
             result = services.invite_segment(survey=survey, customers=customers, actor=user)
@@ -245,6 +247,11 @@ def send_segment(request: HttpRequest) -> HttpResponse:
         "count": customers.count(),
         "max_segment": services.MAX_SEGMENT,
         "filters": _filter_summary(filter_form),
+        "filter_errors": [
+            (str(filter_form[name].label) if name in filter_form.fields else "", message)
+            for name, messages in filter_form.errors.items()
+            for message in messages
+        ],
         "query": encoded,
         "result": result_data,
         "has_surveys": surveys.exists(),
@@ -316,8 +323,8 @@ def slips(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def qr(request: HttpRequest, pk: int) -> HttpResponse:
-    """The QR code of one invitation's link as an SVG file."""
-    invitation = selectors.invitation_for(_user(request), pk)
+    """The QR code of one counter slip's link as an SVG file."""
+    invitation = selectors.counter_slip_for(_user(request), pk)
     svg = segno.make(services.answer_url(invitation.token), error="m").svg_inline(scale=4)
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"

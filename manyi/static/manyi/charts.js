@@ -44,6 +44,11 @@
     return text.length > size ? text.slice(0, size - 1) + "…" : text;
   }
 
+  // Tooltips are HTML: every text from the data (question texts written by an admin) is escaped.
+  function esc(text) {
+    return echarts.format.encodeHTML(String(text === null || text === undefined ? "" : text));
+  }
+
   function fmt(value, digits) {
     return value === null || value === undefined ? "—" : Number(value).toFixed(digits);
   }
@@ -57,7 +62,7 @@
         trigger: "axis",
         formatter: function (items) {
           var r = rows[items[0].dataIndex];
-          return r.month + "<br>" + t.nps + ": " + fmt(r.nps, 1) + "<br>" + t.ci + ": [" +
+          return esc(r.month) + "<br>" + t.nps + ": " + fmt(r.nps, 1) + "<br>" + t.ci + ": [" +
             fmt(r.low, 1) + ", " + fmt(r.high, 1) + "]<br>" + t.n + " = " + r.n +
             (r.lowN ? "<br>" + t.lowN : "");
         }
@@ -110,7 +115,7 @@
         axisPointer: { type: "shadow" },
         formatter: function (p) {
           var r = items[p[0].dataIndex];
-          return r.label + "<br>" + fmt(r.percent, 1) + "% " + t.ci + " [" + fmt(r.low, 1) +
+          return esc(r.label) + "<br>" + fmt(r.percent, 1) + "% " + t.ci + " [" + fmt(r.low, 1) +
             ", " + fmt(r.high, 1) + "]";
         }
       },
@@ -137,7 +142,7 @@
       tooltip: {
         formatter: function (p) {
           var r = items[p.dataIndex];
-          return r.label + "<br>" + t.importance + ": " + fmt(r.percent, 1) + "%<br>" +
+          return esc(r.label) + "<br>" + t.importance + ": " + fmt(r.percent, 1) + "%<br>" +
             t.performance + ": " + fmt(r.performance, 2) + "<br>" + (ipa[r.quadrant] || "");
         }
       },
@@ -190,9 +195,9 @@
       tooltip: {
         formatter: function (p) {
           var r = rows[p.dataIndex];
-          return r.number + ". " + r.label + "<br>" + t.better + ": " + fmt(r.better, 2) +
-            "<br>" + t.worse + ": " + fmt(r.worse, 2) + "<br>" + (r.category || "") +
-            " · " + t.n + " = " + r.n + (r.lowN ? "<br>" + t.lowN : "");
+          return esc(r.number) + ". " + esc(r.label) + "<br>" + t.better + ": " +
+            fmt(r.better, 2) + "<br>" + t.worse + ": " + fmt(r.worse, 2) + "<br>" +
+            esc(r.category) + " · " + t.n + " = " + r.n + (r.lowN ? "<br>" + t.lowN : "");
         }
       },
       xAxis: { type: "value", min: 0, max: 1, name: t.worse, nameLocation: "middle",
@@ -234,7 +239,7 @@
         axisPointer: { type: "shadow" },
         formatter: function (p) {
           var r = rows[p[0].dataIndex];
-          return r.label + "<br>" + t.gap + ": " + fmt(r.gap, 2) + "<br>" + t.n + " = " + r.n;
+          return esc(r.label) + "<br>" + t.gap + ": " + fmt(r.gap, 2) + "<br>" + t.n + " = " + r.n;
         }
       },
       xAxis: { type: "category", data: rows.map(function (r) { return r.label; }),

@@ -327,7 +327,9 @@ def csi_figure(ctx: Context) -> CsiFigure | None:
             means[name] = None
     message = ""
     result = None
-    if normalised:
+    if normalised and sum(weight_of[k] for k in normalised) <= 0:
+        message = _("Only factors with weight 0 have answers: there is no index.")
+    elif normalised:
         result = csi(normalised, {k: weight_of[k] for k in normalised}, scale=(0.0, 1.0))
         missing = [k for k in factors if k not in normalised]
         if missing:

@@ -29,6 +29,7 @@ from django.db.models import BigIntegerField, Count, Func, Q, QuerySet, TextFiel
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from manyi.accounts.models import User
 from manyi.surveys.choices import InvitationState
@@ -120,6 +121,20 @@ class ResultFilters:
     compare_end: dt.date | None = None
 
 
+#: The years a period may name: dates near year 1 or 9999 overflow the date arithmetic.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def date_error(day: dt.date | None) -> str:
+    """Why a period's date is refused ("" if it is not)."""
+    if day is None or FIRST_YEAR <= day.year <= LAST_YEAR:
+        return ""
+    return _("Give a date between %(first)s and %(last)s.") % {
+        "first": FIRST_YEAR,
+        "last": LAST_YEAR,
+    }
+
+
 def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
@@ -145,7 +160,10 @@ def comparison_period(filters: ResultFilters) -> tuple[dt.date, dt.date] | None:
     if start is None or end is None or end < start:
         return None
     days = (end - start).days + 1
-    return start - dt.timedelta(days=days), start - dt.timedelta(days=1)
+    try:
+        return start - dt.timedelta(days=days), start - dt.timedelta(days=1)
+    except OverflowError:  # a period reaching back to year 1: nothing to compare with
+        return None
 
 
 def _instant(day: dt.date) -> dt.datetime:
@@ -459,7 +477,7 @@ def response_rows(survey: Survey, user: User, filters: ResultFilters) -> Iterato
         .iterator(chunk_size=2000)
     ):
         pk, at, store, display, first, last, username, mode, version, name, phone, answers = r
-        staff = display or f"{first} {last}".strip() or username or ""
+        staff = display or f"{first or ''} {last or ''}".strip() or username or ""
         yield ResponseRow(
             pk,
             at.astimezone(zone) if at is not None else None,

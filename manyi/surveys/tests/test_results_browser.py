@@ -89,3 +89,39 @@ def test_the_charts_are_drawn(live_server, browser, world, template, charts):
     assert errors == []
     assert page.text_content('[data-figure="responses"]').strip() == "90"
     shot(page, f"survey_results_{template}")
+
+
+XSS = "<img src=x onerror=window.__xss=1>"
+
+
+def test_a_question_text_is_shown_as_text_in_a_chart_tooltip(live_server, browser, world):
+    """An admin's question text goes into the tooltip's HTML escaped, never as markup."""
+    survey = world["surveys"]["dealer_csi"]
+    version = survey.current_version
+    definition = version.definition
+    for q in definition["questions"]:
+        q["text_zh"] = q["text_en"] = f"{XSS} {q['key']}"
+    version.definition = definition
+    version.save(update_fields=["definition"])
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    login(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/surveys/{survey.pk}/results/")
+    page.wait_for_selector('[data-chart="quadrant"][data-rendered]')
+    # Hover the first point of the importance–performance chart.
+    x, y, name = page.eval_on_selector(
+        '[data-chart="quadrant"]',
+        """node => {
+            const chart = echarts.getInstanceByDom(node);
+            const point = chart.getOption().series[0].data[0];
+            const [px, py] = chart.convertToPixel({seriesIndex: 0}, point.value);
+            const box = node.getBoundingClientRect();
+            return [box.left + px, box.top + py, point.name];
+        }""",
+    )
+    page.mouse.move(x, y)
+    key = name.split()[-1]
+    tooltip = page.locator('[data-chart="quadrant"] div', has_text=key).last
+    tooltip.wait_for(timeout=5000)
+    assert page.evaluate("window.__xss") is None
+    assert XSS in tooltip.text_content()
+    shot(page, "survey_results_escaped_tooltip")
