@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "manyi.recovery",
     "manyi.followups",
     "manyi.surveys",
+    "manyi.analytics",
 ]
 
 MIDDLEWARE = [

@@ -42,6 +42,11 @@ commands:
   import responses FILE --survey ID [--store CODE] [--submitted-at ISO] [--mode import]
                                     import survey answers (--create-template airline:
                                     install and publish that survey first)
+  import transactions FILE          import service orders, purchases and visits (customer,
+                                    date, amount, store; a reference imported before is
+                                    refused)
+  import volumes FILE               import services per store and month (the complaint
+                                    rate's denominator; a month imported before is replaced)
   followups due [--date D] [--org NAME]
                                     print the follow-up calls due per person
 

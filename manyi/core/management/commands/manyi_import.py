@@ -26,6 +26,8 @@ class _Formatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
 def _epilog() -> str:
     from manyi.core.imports import CASE_COLUMNS, CUSTOMER_COLUMNS, columns_help
     from manyi.core.imports.responses import RESPONSE_COLUMNS
+    from manyi.core.imports.transactions import TRANSACTION_COLUMNS
+    from manyi.core.imports.volumes import VOLUME_COLUMNS
 
     return "\n".join(
         [
@@ -50,6 +52,17 @@ def _epilog() -> str:
                 "installs and publishes the airline survey and imports into it."
             ),
             "",
+            _("Columns of a transactions file (service orders, purchases, visits):"),
+            columns_help(TRANSACTION_COLUMNS),
+            _(
+                "A reference already imported is a bad row: importing the same file twice is "
+                "refused. Without references nothing can tell a file imported twice."
+            ),
+            "",
+            _("Columns of a store volumes file (services per store and month):"),
+            columns_help(VOLUME_COLUMNS),
+            _("A store and month imported before is replaced by the file's count."),
+            "",
             _(
                 "CSV files may be UTF-8 (with or without BOM) or GB18030/GBK. The first row "
                 "holds the column names. Every row is checked first; if any is bad nothing is "
@@ -61,7 +74,10 @@ def _epilog() -> str:
 
 
 class Command(ManyiCommand):
-    help = _("Import customers, complaint cases or survey answers from a .csv or .xlsx file.")
+    help = _(
+        "Import customers, complaint cases, survey answers, transactions or monthly store "
+        "volumes from a .csv or .xlsx file."
+    )
     cli_name = "import"
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
@@ -72,7 +88,9 @@ class Command(ManyiCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "kind", choices=["customers", "cases", "responses"], help=_("what the file holds")
+            "kind",
+            choices=["customers", "cases", "responses", "transactions", "volumes"],
+            help=_("what the file holds"),
         )
         parser.add_argument("file", type=Path, help=_(".csv or .xlsx file"))
         parser.add_argument("--org", help=_("organisation name (needed if there are several)"))
@@ -169,7 +187,13 @@ class Command(ManyiCommand):
             report = options["errors"] or error_report_path(path)
             write_error_report(result.errors, report)
             console.print(_("Error report: %(path)s") % {"path": report})
-        kinds = {"customers": _("customers"), "cases": _("cases"), "responses": _("answers")}
+        kinds = {
+            "customers": _("customers"),
+            "cases": _("cases"),
+            "responses": _("answers"),
+            "transactions": _("transactions"),
+            "volumes": _("monthly store volumes"),
+        }
         counts = {
             "rows": result.rows,
             "bad": result.bad_rows,
@@ -192,6 +216,11 @@ class Command(ManyiCommand):
             console.print(_("Imported %(imported)d %(kind)s.") % counts)
         if kind == "responses" and result.imported:
             console.print(_("Imported answers open no close-the-loop cases (they are history)."))
+        if kind == "volumes" and result.replaced:
+            console.print(
+                _("%(n)d of them replaced the count imported before for that store and month.")
+                % {"n": result.replaced}
+            )
 
     def _import(
         self,
@@ -204,6 +233,8 @@ class Command(ManyiCommand):
         progress: Any,
     ) -> Any:
         from manyi.core.imports import ImportFileError, import_cases, import_customers
+        from manyi.core.imports.transactions import import_transactions
+        from manyi.core.imports.volumes import import_volumes
 
         try:
             if kind == "customers":
@@ -218,6 +249,15 @@ class Command(ManyiCommand):
             if kind == "cases":
                 assert actor is not None
                 return import_cases(
+                    path=path,
+                    organisation=org,
+                    actor=actor,
+                    skip_bad_rows=options["skip_bad_rows"],
+                    progress=progress,
+                )
+            if kind in ("transactions", "volumes"):
+                importer = import_transactions if kind == "transactions" else import_volumes
+                return importer(
                     path=path,
                     organisation=org,
                     actor=actor,
