@@ -12,6 +12,7 @@ urlpatterns = [
     path("settings/", include("manyi.accounts.urls")),
     path("recovery/", include("manyi.recovery.urls")),
     path("followups/", include("manyi.followups.urls")),
+    path("analytics/", include("manyi.analytics.urls")),
     path("complain/", include("manyi.cases.public_urls")),
     path("", include("manyi.surveys.urls")),
     path("", include("manyi.core.urls")),

@@ -30,6 +30,7 @@ from manyi.cases.sweep import sweep
 from manyi.core.demo.plan import SEED, CasePlan, DemoPlan, Step, build_plan
 from manyi.core.demo.recovery import RecoveryDemo
 from manyi.core.demo.surveys import SurveysDemo
+from manyi.core.demo.transactions import TransactionsDemo
 from manyi.core.errors import DomainError
 from manyi.customers.models import Asset, Customer
 from manyi.customers.services import add_asset, create_customer
@@ -51,11 +52,13 @@ class DemoResult:
     open_cases: int
     breached_open_cases: int
     survey_responses: int = 0
+    transactions: int = 0
     skipped_steps: int = 0
     seconds: float = 0.0
 
 
 def summarise(org: Organisation, **extra: Any) -> DemoResult:
+    from manyi.analytics.models import Transaction
     from manyi.surveys.models import Response
 
     cases = Case.objects.filter(organisation=org)
@@ -67,6 +70,7 @@ def summarise(org: Organisation, **extra: Any) -> DemoResult:
         survey_responses=Response.objects.filter(
             organisation=org, submitted_at__isnull=False
         ).count(),
+        transactions=Transaction.objects.filter(organisation=org).count(),
         open_cases=open_cases.count(),
         breached_open_cases=open_cases.filter(slas__state=SlaState.BREACHED).distinct().count(),
         **extra,
@@ -133,6 +137,7 @@ class _Loader:
         self.sweeps = 0
         self.recovery = RecoveryDemo(seed=seed, users=self.users, now=plan.now)
         self.surveys = SurveysDemo(seed=seed, users=self.users, now=plan.now, size=size)
+        self.transactions = TransactionsDemo(seed=seed, now=plan.now)
 
     def run(self) -> Organisation:
         org = self._organisation()
@@ -147,6 +152,8 @@ class _Loader:
         self.progress("recovery", 0, 1)
         self.recovery.finish(org)
         self.progress("recovery", 1, 1)
+        # Last: the transactions agree with the customers, their cases and who was lost.
+        self.transactions.load(org, lambda done, total: self.progress("transactions", done, total))
         # The demo's past notifications went out at the time; the worker sends new ones only.
         Notification.objects.filter(organisation=org, state=DeliveryState.PENDING).update(
             state=DeliveryState.SENT, sent_at=self.plan.now, attempts=1

@@ -4,6 +4,7 @@ months of survey answers."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from manyi.accounts.choices import Role
 from manyi.accounts.models import Organisation, Store, User
+from manyi.analytics.models import Transaction
 from manyi.cases.choices import OPEN_STATUSES
 from manyi.cases.models import Case, CaseSla
 from manyi.core.demo import DEMO_ORG_NAME, DEMO_PASSWORD, build_plan, load_demo
@@ -31,6 +33,14 @@ def fingerprint() -> list[tuple[str, str, str, str]]:
     return list(
         Case.objects.order_by("number").values_list(
             "number", "summary", "status", "customer__phone"
+        )
+    )
+
+
+def transactions_fingerprint() -> list[tuple[str, dt.date, Decimal, str, str]]:
+    return list(
+        Transaction.objects.order_by("reference").values_list(
+            "customer__phone", "occurred_on", "amount", "kind", "reference"
         )
     )
 
@@ -63,10 +73,13 @@ def test_loading_twice_from_scratch_gives_the_same_data():
     with pytest.raises(_Rollback), transaction.atomic():
         load_demo(size="small", now=NOW)
         first = fingerprint()
+        first_transactions = transactions_fingerprint()
         raise _Rollback
     assert not Organisation.objects.filter(name=DEMO_ORG_NAME).exists()
     load_demo(size="small", now=NOW)
     assert fingerprint() == first
+    assert transactions_fingerprint() == first_transactions
+    assert first_transactions
     plan = build_plan(size="small", now=NOW)
     earliest = min(plan.cases, key=lambda c: c.created_at)
     assert first[0][0] == "TS2025-000001"

@@ -118,7 +118,11 @@ class Command(ManyiCommand):
             console=self.console(stderr=True),
         ) as bar:
             tasks: dict[str, Any] = {}
-            labels = {"customers": _("Demo customers"), "cases": _("Demo case events")}
+            labels = {
+                "customers": _("Demo customers"),
+                "cases": _("Demo case events"),
+                "transactions": _("Demo transactions"),
+            }
 
             def progress(phase: str, done: int, total: int) -> None:
                 if phase not in tasks:
@@ -152,6 +156,10 @@ class Command(ManyiCommand):
                 "open": result.open_cases,
                 "breached": result.breached_open_cases,
             }
+        )
+        console.print(
+            _("%(transactions)d transactions (service orders, visits, purchases) in two years.")
+            % {"transactions": result.transactions}
         )
         console.print(
             _("Demo logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD}

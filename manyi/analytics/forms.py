@@ -1,0 +1,55 @@
+"""The filters of the analytics pages. An invalid value (a store or staff member the user may
+not see, another organisation's id, a date typed wrong) is ignored, never an error page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from manyi.accounts.models import User
+from manyi.analytics import selectors
+from manyi.analytics.selectors import Filters
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class AnalyticsFilterForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=DATE)
+    end = forms.DateField(label=_("To"), required=False, widget=DATE)
+    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
+    staff = forms.TypedChoiceField(label=_("Staff"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, user: User, today: dt.date, with_staff: bool = True, **kw: Any):
+        super().__init__(*args, **kw)
+        self.today = today
+        self.stores = selectors.store_choices(user)
+        self.fields["store"].choices = [("", _("All stores")), *self.stores]  # type: ignore[attr-defined]
+        self.show_store = len(self.stores) > 1
+        if with_staff:
+            staff = selectors.staff_choices(user)
+            self.fields["staff"].choices = [("", _("All staff")), *staff]  # type: ignore[attr-defined]
+        else:
+            del self.fields["staff"]
+        start, end = selectors.default_period(today)
+        self.fields["start"].initial = start
+        self.fields["end"].initial = end
+
+    def filters(self) -> Filters:
+        """The valid filters; an invalid value falls back to its default."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        clean = {k: data.get(k) for k in self.fields if k not in self.errors}
+        default_start, default_end = selectors.default_period(self.today)
+        start = clean.get("start") or default_start
+        end = clean.get("end") or default_end
+        if start > end:
+            start, end = end, start
+        return Filters(
+            start=start,
+            end=end,
+            store_ids=selectors.scoped_store_ids(self.stores, clean.get("store")),
+            staff_id=clean.get("staff"),
+        )

@@ -1,0 +1,396 @@
+"""Reads of the analytics pages: Haier's three controls (DOMAIN.md §2) and the Pareto of lost
+customers' switching reasons.
+
+Every figure is counted by the database (values / annotate / TruncMonth, one GROUP BY query per
+source table); Python only joins the grouped rows (stores × months, a few hundred at most).
+Months are calendar months in the current time zone (Asia/Shanghai).
+
+- Complaint rate (服务投诉率) = complaints ÷ services × 100. A complaint is a case received in
+  the month through any channel except “survey”: a case opened from a dissatisfied survey answer
+  is already counted by the dissatisfaction rate. Services are the store's imported monthly
+  volume (StoreVolume) when there is one, else the store's service orders and visits
+  (Transaction) of the month; without either the rate is unknown (None).
+- Omission rate (服务遗漏率) = follow-ups and phone messages due in the month and not done on
+  time ÷ those due (the rule of manyi.followups.selectors.omission_rate).
+- Dissatisfaction rate (服务不满意率) = submitted survey answers marked dissatisfied ÷ submitted
+  answers, by the month of submission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, DateField, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from manyi.accounts.models import User
+from manyi.analytics.choices import TransactionKind
+from manyi.analytics.models import StoreVolume, Transaction
+from manyi.cases.choices import Channel
+from manyi.core.scoping import cases_for, customers_for, staff_for, stores_for
+from manyi.customers.choices import SwitchingReason
+from manyi.followups.choices import FollowUpState
+from manyi.followups.models import FollowUp, PhoneMessage
+from manyi.surveys.models import Response
+
+SERVICE_KINDS = (TransactionKind.SERVICE_ORDER, TransactionKind.VISIT)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The period (whole days, both ends included), the stores (already scoped) and a staff
+    member (None: everyone)."""
+
+    start: dt.date
+    end: dt.date
+    store_ids: tuple[int, ...]
+    staff_id: int | None = None
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) as instants in the current time zone."""
+        tz = timezone.get_current_timezone()
+        start = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz)
+        end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        return start, end
+
+
+def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The last twelve calendar months, this one included."""
+    first = today.replace(day=1)
+    year, month = first.year, first.month - 11
+    if month < 1:
+        year, month = year - 1, month + 12
+    return dt.date(year, month, 1), today
+
+
+def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The first day of every month from start's to end's."""
+    out: list[dt.date] = []
+    month = start.replace(day=1)
+    while month <= end:
+        out.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _month(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date().replace(day=1)
+    assert isinstance(value, dt.date)
+    return value.replace(day=1)
+
+
+def _org(user: User) -> int:
+    """The user's organisation (the views let no one without one in)."""
+    assert user.organisation_id is not None
+    return user.organisation_id
+
+
+def _pct(part: int, whole: int | None) -> float | None:
+    return round(100 * part / whole, 2) if whole else None
+
+
+# --- the three controls ---------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """The three controls for one store and month, one store, one month or one staff member."""
+
+    label: str
+    store_id: int | None = None
+    month: dt.date | None = None
+    staff_id: int | None = None
+    complaints: int = 0
+    services: int | None = None
+    missed: int = 0
+    due: int = 0
+    dissatisfied: int = 0
+    responses: int = 0
+    # complaints of months that have a service count: the numerator of a total's rate
+    rated_complaints: int = 0
+
+    @property
+    def complaint_rate(self) -> float | None:
+        """Complaints per 100 services."""
+        return _pct(self.rated_complaints, self.services)
+
+    @property
+    def omission_rate(self) -> float | None:
+        return _pct(self.missed, self.due)
+
+    @property
+    def dissatisfaction_rate(self) -> float | None:
+        return _pct(self.dissatisfied, self.responses)
+
+    def add(self, other: Row) -> None:
+        self.complaints += other.complaints
+        if other.services is not None:
+            self.services = (self.services or 0) + other.services
+            self.rated_complaints += other.rated_complaints
+        self.missed += other.missed
+        self.due += other.due
+        self.dissatisfied += other.dissatisfied
+        self.responses += other.responses
+
+
+@dataclass
+class Controls:
+    filters: Filters
+    months: list[dt.date]
+    cells: list[Row] = field(default_factory=list)  # store × month, stores then months
+    by_store: list[Row] = field(default_factory=list)
+    by_month: list[Row] = field(default_factory=list)
+    by_staff: list[Row] = field(default_factory=list)
+    total: Row = field(default_factory=lambda: Row(label=""))
+
+
+def _grouped(qs: QuerySet[Any], when: str, key: str, **aggregates: Any) -> list[dict[str, Any]]:
+    """`qs` counted per `key` and calendar month of `when`, in one GROUP BY query."""
+    return list(
+        qs.annotate(m=TruncMonth(when, output_field=DateField()))
+        .values(key, "m")
+        .annotate(**aggregates)
+        .order_by()
+    )
+
+
+def _followups(f: Filters, now: dt.datetime) -> QuerySet[FollowUp]:
+    start, end = f.bounds()
+    qs = FollowUp.objects.filter(
+        store_id__in=f.store_ids, due_at__gte=start, due_at__lt=end
+    ).exclude(state=FollowUpState.CANCELLED)
+    if f.staff_id:
+        qs = qs.filter(assigned_to_id=f.staff_id)
+    return qs
+
+
+FOLLOWUP_MISSED = (
+    Q(missed=True)
+    | Q(state=FollowUpState.EXPIRED)
+    | Q(state=FollowUpState.DONE, completed_at__gt=F("due_at"))
+)
+
+
+def _followup_counts(now: dt.datetime) -> dict[str, Any]:
+    missed = FOLLOWUP_MISSED | Q(state=FollowUpState.OPEN, due_at__lt=now)
+    return {"due": Count("id"), "missed": Count("id", filter=missed)}
+
+
+def _message_counts(now: dt.datetime) -> dict[str, Any]:
+    missed = Q(returned_at__gt=F("due_at")) | Q(returned_at__isnull=True, due_at__lt=now)
+    return {"due": Count("id"), "missed": Count("id", filter=missed)}
+
+
+def _messages(f: Filters) -> QuerySet[PhoneMessage]:
+    start, end = f.bounds()
+    qs = PhoneMessage.objects.filter(store_id__in=f.store_ids, due_at__gte=start, due_at__lt=end)
+    if f.staff_id:
+        qs = qs.filter(for_user_id=f.staff_id)
+    return qs
+
+
+def _complaints(user: User, f: Filters) -> QuerySet[Any]:
+    start, end = f.bounds()
+    qs = (
+        cases_for(user)
+        .filter(store_id__in=f.store_ids, received_at__gte=start, received_at__lt=end)
+        .exclude(channel=Channel.SURVEY)
+    )
+    if f.staff_id:
+        qs = qs.filter(owner_id=f.staff_id)
+    return qs
+
+
+def _responses(user: User, f: Filters) -> QuerySet[Response]:
+    start, end = f.bounds()
+    qs = Response.objects.filter(
+        organisation_id=_org(user),
+        store_id__in=f.store_ids,
+        submitted_at__gte=start,
+        submitted_at__lt=end,
+    )
+    if f.staff_id:
+        qs = qs.filter(staff_id=f.staff_id)
+    return qs
+
+
+RESPONSE_COUNTS = {"n": Count("id"), "bad": Count("id", filter=Q(dissatisfied=True))}
+
+
+def three_controls(user: User, f: Filters, *, now: dt.datetime | None = None) -> Controls:
+    """The three controls per store and month, per store, per month and per staff member, over
+    the filters' stores (which the caller took from stores_for(user)). Eleven queries whatever
+    the size of the data."""
+    now = now or timezone.now()
+    months = months_between(f.start, f.end)
+    out = Controls(filters=f, months=months)
+    stores = list(
+        stores_for(user)
+        .filter(pk__in=f.store_ids)
+        .order_by("code", "name")
+        .values_list("pk", "name")
+    )
+    if not stores or not months:
+        return out
+    start_month, end_day = months[0], f.end
+
+    cells: dict[tuple[int, dt.date], Row] = {
+        (pk, m): Row(label=name, store_id=pk, month=m) for pk, name in stores for m in months
+    }
+
+    def cell(store_id: int, month: Any) -> Row | None:
+        return cells.get((store_id, _month(month)))
+
+    for r in _grouped(_complaints(user, f), "received_at", "store_id", n=Count("id")):
+        if (c := cell(r["store_id"], r["m"])) is not None:
+            c.complaints += r["n"]
+    volumes = StoreVolume.objects.filter(
+        store_id__in=f.store_ids, month__gte=start_month, month__lte=end_day
+    ).values_list("store_id", "month", "services")
+    from_volume: set[tuple[int, dt.date]] = set()
+    for store_id, month, services in volumes:
+        if (c := cell(store_id, month)) is not None:
+            c.services = services
+            from_volume.add((store_id, _month(month)))
+    transactions = Transaction.objects.filter(
+        organisation_id=_org(user),
+        store_id__in=f.store_ids,
+        occurred_on__gte=start_month,
+        occurred_on__lte=end_day,
+        kind__in=SERVICE_KINDS,
+    )
+    for r in _grouped(transactions, "occurred_on", "store_id", n=Count("id")):
+        key = (r["store_id"], _month(r["m"]))
+        if key not in from_volume and (c := cells.get(key)) is not None and r["n"]:
+            c.services = r["n"]
+    for qs, counts in (
+        (_followups(f, now), _followup_counts(now)),
+        (_messages(f), _message_counts(now)),
+    ):
+        for r in _grouped(qs, "due_at", "store_id", **counts):
+            if (c := cell(r["store_id"], r["m"])) is not None:
+                c.due += r["due"]
+                c.missed += r["missed"]
+    for r in _grouped(_responses(user, f), "submitted_at", "store_id", **RESPONSE_COUNTS):
+        if (c := cell(r["store_id"], r["m"])) is not None:
+            c.responses += r["n"]
+            c.dissatisfied += r["bad"]
+
+    by_store = {pk: Row(label=name, store_id=pk) for pk, name in stores}
+    by_month = {m: Row(label=f"{m:%Y-%m}", month=m) for m in months}
+    for c in cells.values():
+        if c.services is not None:
+            c.rated_complaints = c.complaints
+        assert c.store_id is not None and c.month is not None
+        by_store[c.store_id].add(c)
+        by_month[c.month].add(c)
+        out.total.add(c)
+    out.cells = list(cells.values())
+    out.by_store = list(by_store.values())
+    out.by_month = list(by_month.values())
+    out.by_staff = _by_staff(user, f, now)
+    return out
+
+
+def _by_staff(user: User, f: Filters, now: dt.datetime) -> list[Row]:
+    """Complaints owned, calls and messages due and missed, and answers about each staff member
+    (a staff member has no count of services: no complaint rate)."""
+    rows: dict[int, Row] = defaultdict(lambda: Row(label=""))
+
+    def counted(qs: QuerySet[Any], key: str, **aggregates: Any) -> list[dict[str, Any]]:
+        return list(qs.exclude(**{key: None}).values(key).annotate(**aggregates).order_by())
+
+    for r in counted(_complaints(user, f), "owner_id", n=Count("id")):
+        rows[r["owner_id"]].complaints += r["n"]
+    for r in counted(_followups(f, now), "assigned_to_id", **_followup_counts(now)):
+        rows[r["assigned_to_id"]].due += r["due"]
+        rows[r["assigned_to_id"]].missed += r["missed"]
+    for r in counted(_messages(f), "for_user_id", **_message_counts(now)):
+        rows[r["for_user_id"]].due += r["due"]
+        rows[r["for_user_id"]].missed += r["missed"]
+    for r in counted(_responses(user, f), "staff_id", **RESPONSE_COUNTS):
+        rows[r["staff_id"]].responses += r["n"]
+        rows[r["staff_id"]].dissatisfied += r["bad"]
+    if not rows:
+        return []
+    people = User.objects.filter(pk__in=list(rows), organisation_id=_org(user))
+    names = {u.pk: str(u) for u in people.only("pk", "username", "first_name", "last_name")}
+    out = []
+    for pk, row in rows.items():
+        if pk in names:
+            row.label, row.staff_id = names[pk], pk
+            out.append(row)
+    return sorted(out, key=lambda r: r.label)
+
+
+# --- lost customers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParetoRow:
+    reason: str
+    label: str
+    count: int
+    share: float  # % of the lost customers with a reason
+    cumulative: float  # cumulative %
+
+
+@dataclass(frozen=True)
+class Lost:
+    rows: list[ParetoRow]
+    total: int  # lost customers with a reason
+    without_reason: int
+
+
+def lost_reasons(user: User, f: Filters) -> Lost:
+    """Customers lost in the period at the filters' stores, counted per switching reason
+    (Keaveney), most frequent first, with the cumulative share: one query."""
+    start, end = f.bounds()
+    counts = {
+        r["lost_reason"]: r["n"]
+        for r in customers_for(user)
+        .filter(store_id__in=f.store_ids, lost_at__gte=start, lost_at__lt=end)
+        .values("lost_reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    without = counts.pop("", 0)
+    labels = dict(SwitchingReason.choices)
+    total = sum(counts.values())
+    rows: list[ParetoRow] = []
+    running = 0
+    for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        running += n
+        rows.append(
+            ParetoRow(
+                reason=reason,
+                label=str(labels.get(reason, reason)),
+                count=n,
+                share=round(100 * n / total, 1),
+                cumulative=round(100 * running / total, 1),
+            )
+        )
+    return Lost(rows=rows, total=total, without_reason=without)
+
+
+# --- filter choices -------------------------------------------------------------------------
+
+
+def store_choices(user: User) -> list[tuple[int, str]]:
+    return list(stores_for(user).order_by("code", "name").values_list("pk", "name"))
+
+
+def staff_choices(user: User) -> list[tuple[int, str]]:
+    return [(u.pk, str(u)) for u in staff_for(user).order_by("username")]
+
+
+def scoped_store_ids(choices: Iterable[tuple[int, str]], chosen: int | None) -> tuple[int, ...]:
+    """The chosen store when it is one of the user's, else all of them."""
+    ids = tuple(pk for pk, _name in choices)
+    return (chosen,) if chosen in ids else ids

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from manyi.analytics import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("", views.controls, name="controls"),
+    path("export/<str:table>.<str:fmt>", views.controls_export, name="controls_export"),
+    path("lost/", views.lost, name="lost"),
+    path("lost/export.<str:fmt>", views.lost_export, name="lost_export"),
+]

@@ -1,0 +1,124 @@
+"""The analytics pages: the three controls and the lost customers' switching reasons, each
+with its CSV / XLSX exports.
+
+Analytics is for supervisors and up: agents get 403. Supervisors see their own store, store
+managers and organisation admins every store of the organisation (stores_for)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from manyi.accounts.choices import Role
+from manyi.accounts.models import User
+from manyi.analytics import exports, selectors
+from manyi.analytics.forms import AnalyticsFilterForm
+
+View = Callable[..., HttpResponse]
+FORMATS = ("csv", "xlsx")
+
+
+def analyst_required(view: View) -> View:
+    """Signed in, in an organisation, and not an agent."""
+
+    @login_required
+    @require_GET
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not isinstance(user, User) or user.organisation_id is None:
+            raise PermissionDenied
+        if user.role == Role.AGENT and not user.is_superuser:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _form(request: HttpRequest, *, with_staff: bool = True) -> AnalyticsFilterForm:
+    return AnalyticsFilterForm(
+        request.GET or None,
+        user=_user(request),
+        today=timezone.localdate(),
+        with_staff=with_staff,
+    )
+
+
+def _chart(controls: selectors.Controls) -> dict[str, Any]:
+    months = controls.by_month
+    return {
+        "months": [r.label for r in months],
+        "complaint": [r.complaint_rate for r in months],
+        "omission": [r.omission_rate for r in months],
+        "dissatisfaction": [r.dissatisfaction_rate for r in months],
+        "texts": {
+            "complaint": _("Complaints per 100 services"),
+            "omission": _("Omission rate (%)"),
+            "dissatisfaction": _("Dissatisfaction rate (%)"),
+        },
+    }
+
+
+@analyst_required
+def controls(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    result = selectors.three_controls(_user(request), form.filters())
+    context = {"form": form, "c": result, "chart": _chart(result)}
+    return render(request, "analytics/controls.html", context)
+
+
+@analyst_required
+def controls_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise Http404
+    result = selectors.three_controls(_user(request), _form(request).filters())
+    if table == "stores":
+        data = exports.controls_table(result.by_store, first=_("Store"))
+    elif table == "months":
+        data = exports.controls_table(result.by_month, first=_("Month"))
+    elif table == "store_months":
+        data = exports.controls_table(result.cells, first=_("Store"), with_month=True)
+    elif table == "staff":
+        data = exports.controls_table(result.by_staff, first=_("Staff"))
+    else:
+        raise Http404
+    return exports.write(fmt, f"three-controls-{table}", _("Three controls"), data)
+
+
+@analyst_required
+def lost(request: HttpRequest) -> HttpResponse:
+    form = _form(request, with_staff=False)
+    result = selectors.lost_reasons(_user(request), form.filters())
+    chart = {
+        "labels": [r.label for r in result.rows],
+        "counts": [r.count for r in result.rows],
+        "cumulative": [r.cumulative for r in result.rows],
+        "texts": {"count": _("Lost customers"), "cumulative": _("Cumulative (%)")},
+    }
+    context = {"form": form, "lost": result, "chart": chart, "f": form.filters()}
+    return render(request, "analytics/lost.html", context)
+
+
+@analyst_required
+def lost_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise Http404
+    result = selectors.lost_reasons(_user(request), _form(request, with_staff=False).filters())
+    return exports.write(
+        fmt, "lost-customers", _("Lost customers"), exports.lost_table(result.rows)
+    )

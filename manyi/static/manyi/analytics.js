@@ -1,0 +1,68 @@
+/* Manyi: the charts of the analytics pages, drawn with ECharts (vendor/echarts.min.js) from
+   {{ chart|json_script:"analytics-charts" }}: the three controls' monthly trend
+   (data-chart="controls-trend") and the Pareto of switching reasons (data-chart="lost-pareto"). */
+(function () {
+  "use strict";
+
+  var source = document.getElementById("analytics-charts");
+  if (!source || typeof echarts === "undefined") return;
+  var data;
+  try {
+    data = JSON.parse(source.textContent);
+  } catch (e) {
+    return;
+  }
+  var t = data.texts || {};
+  var BLUE = "#2f5bea", RED = "#c02a2a", AMBER = "#9a6300";
+  var charts = [];
+
+  function draw(name, option) {
+    var node = document.querySelector('[data-chart="' + name + '"]');
+    if (!node) return;
+    var chart = echarts.init(node, null, { renderer: "canvas" });
+    option.animation = false;
+    option.textStyle = { fontFamily: getComputedStyle(document.body).fontFamily };
+    chart.setOption(option);
+    node.setAttribute("data-rendered", "1");
+    charts.push(chart);
+  }
+
+  if (data.months) {
+    draw("controls-trend", {
+      grid: { left: 48, right: 24, top: 40, bottom: 36 },
+      legend: { top: 0 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) {
+        return v === null || v === undefined ? "—" : Number(v).toFixed(2);
+      } },
+      xAxis: { type: "category", data: data.months },
+      yAxis: { type: "value", min: 0 },
+      series: [
+        { name: t.complaint, type: "line", color: RED, connectNulls: false, data: data.complaint },
+        { name: t.omission, type: "line", color: AMBER, connectNulls: false, data: data.omission },
+        { name: t.dissatisfaction, type: "line", color: BLUE, connectNulls: false,
+          data: data.dissatisfaction }
+      ]
+    });
+  }
+
+  if (data.labels) {
+    draw("lost-pareto", {
+      grid: { left: 48, right: 56, top: 40, bottom: 60 },
+      legend: { top: 0 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0, rotate: 20 } },
+      yAxis: [
+        { type: "value", name: t.count, minInterval: 1 },
+        { type: "value", name: t.cumulative, min: 0, max: 100, axisLabel: { formatter: "{value}%" } }
+      ],
+      series: [
+        { name: t.count, type: "bar", color: BLUE, data: data.counts },
+        { name: t.cumulative, type: "line", yAxisIndex: 1, color: RED, data: data.cumulative }
+      ]
+    });
+  }
+
+  window.addEventListener("resize", function () {
+    charts.forEach(function (c) { c.resize(); });
+  });
+})();
