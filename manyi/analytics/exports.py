@@ -102,3 +102,9 @@ def controls_table(rows: list[Any], *, first: str, with_month: bool = False) -> 
 def lost_table(rows: list[Any]) -> Table:
     header = [_("Switching reason"), _("Lost customers"), _("Share (%)"), _("Cumulative (%)")]
     return header, [[r.label, r.count, r.share, r.cumulative] for r in rows]
+
+
+def recovery_table(rows: list[Any], *, first: str) -> Table:
+    """Rows of selectors.CostRow: actions and their cost in yuan."""
+    header = [first, _("Actions"), _("Cost (yuan)")]
+    return header, [[r.label, r.n, r.yuan] for r in rows]

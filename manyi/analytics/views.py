@@ -1,5 +1,5 @@
-"""The analytics pages: the three controls and the lost customers' switching reasons, each
-with its CSV / XLSX exports.
+"""The analytics pages: the three controls, the lost customers' switching reasons and the
+recovery economics, each with its CSV / XLSX exports.
 
 Analytics is for supervisors and up: agents get 403. Supervisors see their own store, store
 managers and organisation admins every store of the organisation (stores_for)."""
@@ -122,3 +122,39 @@ def lost_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return exports.write(
         fmt, "lost-customers", _("Lost customers"), exports.lost_table(result.rows)
     )
+
+
+def _recovery(request: HttpRequest) -> tuple[AnalyticsFilterForm, selectors.Recovery]:
+    form = _form(request, with_staff=False)
+    return form, selectors.recovery_economics(_user(request), form.filters())
+
+
+@analyst_required
+def recovery(request: HttpRequest) -> HttpResponse:
+    form, result = _recovery(request)
+    chart = {
+        "kinds": [r.label for r in result.by_kind],
+        "cost": [float(r.yuan) for r in result.by_kind],
+        "texts": {"cost": _("Cost (yuan)")},
+    }
+    context = {"form": form, "r": result, "chart": chart, "f": result.filters}
+    return render(request, "analytics/recovery.html", context)
+
+
+@analyst_required
+def recovery_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise Http404
+    result = _recovery(request)[1]
+    tables = {
+        "kinds": (result.by_kind, _("Action kind")),
+        "categories": (result.by_category, _("Category")),
+        "stores": (result.by_store, _("Store")),
+        "months": (result.by_month, _("Month")),
+        "guarantees": (result.guarantees, _("Store")),
+    }
+    if table not in tables:
+        raise Http404
+    rows, first = tables[table]
+    data = exports.recovery_table(rows, first=first)
+    return exports.write(fmt, f"recovery-{table}", _("Recovery economics"), data)

@@ -1,6 +1,7 @@
 /* Manyi: the charts of the analytics pages, drawn with ECharts (vendor/echarts.min.js) from
    {{ chart|json_script:"analytics-charts" }}: the three controls' monthly trend
-   (data-chart="controls-trend") and the Pareto of switching reasons (data-chart="lost-pareto"). */
+   (data-chart="controls-trend"), the Pareto of switching reasons (data-chart="lost-pareto") and
+   the recovery cost by action kind (data-chart="recovery-kinds"). */
 (function () {
   "use strict";
 
@@ -59,6 +60,18 @@
         { name: t.count, type: "bar", color: BLUE, data: data.counts },
         { name: t.cumulative, type: "line", yAxisIndex: 1, color: RED, data: data.cumulative }
       ]
+    });
+  }
+
+  if (data.kinds) {
+    draw("recovery-kinds", {
+      grid: { left: 64, right: 24, top: 24, bottom: 60 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) {
+        return "¥" + Number(v).toLocaleString(undefined, { maximumFractionDigits: 2 });
+      } },
+      xAxis: { type: "category", data: data.kinds, axisLabel: { interval: 0, rotate: 20 } },
+      yAxis: { type: "value", name: t.cost, min: 0 },
+      series: [{ name: t.cost, type: "bar", color: BLUE, data: data.cost }]
     });
   }
 
