@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 import scipy
+from common import cpu_name, load_average
 from scipy import stats
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,24 +65,11 @@ BASELINE_WEEKS = 52
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = cpu_name()
     return (
         f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, numpy "
         f"{np.__version__}, scipy {scipy.__version__}"
     )
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 # ----------------------------------------------------------------------------- data
@@ -129,7 +117,7 @@ def bench_charts(series: int, weeks: int, runs: int) -> None:
     counts, exposures, stepped = data["counts"], data["exposures"], data["stepped"]
     print(
         f"  {int(counts.sum()):,} complaints, {int((exposures == 0).sum()):,} closed weeks, "
-        f"{int(stepped.sum())} series with a +50 % step from week {STEP_WEEK}; {load()}\n"
+        f"{int(stepped.sum())} series with a +50 % step from week {STEP_WEEK}; {load_average()}\n"
     )
     rows = list(zip(counts, exposures, strict=True))
     print(f"Median of {runs} runs:\n")
@@ -166,7 +154,7 @@ def bench_charts(series: int, weeks: int, runs: int) -> None:
     print(
         f"\nSum of the four single charts: {(t_u + t_l + t_e + t_c) * 1000:.0f} ms; all three "
         f"per series: {t_all / series * 1e6:.0f} µs ({t_p2 / series * 1e6:.0f} µs with the "
-        f"baseline); {load()}"
+        f"baseline); {load_average()}"
     )
 
     # What the charts say about this data (upper side: more complaints than expected).
@@ -317,7 +305,7 @@ def bench_arl() -> None:
         exact = 1 / stats.poisson.sf(np.floor(ucl), mu)
         ewma, cusum = poisson_upper_arl0(mu, periods=8000, runs=1000, seed=SEED + i)
         print(f"| {mu:>5g} | {exact:>18.0f} | {ewma:>11.0f} | {cusum:>12.0f} |", flush=True)
-    print(f"\n{load()}")
+    print(f"\n{load_average()}")
 
 
 def main() -> None:
@@ -328,7 +316,7 @@ def main() -> None:
     parser.add_argument("--arl", action="store_true", help="compute the ARL table instead")
     args = parser.parse_args()
     print(machine())
-    print(load())
+    print(load_average())
     if args.arl:
         bench_arl()
     else:

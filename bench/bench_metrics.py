@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from common import cpu_name, load_average
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -103,24 +104,11 @@ DRIVER_ITEMS = [f"item{k + 1:02d}" for k in range(14)]
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = cpu_name()
     return (
         f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, numpy "
         f"{np.__version__}, pandas {pd.__version__}"
     )
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 # ----------------------------------------------------------------------------- timing
@@ -215,7 +203,7 @@ def bench_synthetic(n: int, runs: int, bootstrap: int) -> None:
     print(f"\nGenerating {n:,} synthetic responses (seed {SEED}) …", flush=True)
     start = time.perf_counter()
     data = synthetic(n)
-    print(f"  generated in {time.perf_counter() - start:.1f} s; {load()}", flush=True)
+    print(f"  generated in {time.perf_counter() - start:.1f} s; {load_average()}", flush=True)
     table = Table(runs)
 
     table.time("NPS + adjusted Wald CI", n, lambda: nps_from_scores(data["nps"]), total=True)
@@ -310,7 +298,7 @@ def bench_synthetic(n: int, runs: int, bootstrap: int) -> None:
         "correlation matrix from the data frame; the rows 'from the matrix' are the "
         "decompositions alone)"
     )
-    print(load())
+    print(load_average())
 
 
 # ----------------------------------------------------------------------------- airline
@@ -392,7 +380,7 @@ def bench_airline(runs: int, bootstrap: int) -> None:
     )
     quadrants = rw.table.groupby("quadrant").size().to_dict()
     print(f"Quadrants (relative weights): {quadrants}")
-    print(load())
+    print(load_average())
 
 
 def main() -> None:
@@ -404,7 +392,7 @@ def main() -> None:
     args = parser.parse_args()
     parts = set(args.only.split(","))
     print(machine())
-    print(load())
+    print(load_average())
     if "synthetic" in parts:
         bench_synthetic(args.n, args.runs, args.bootstrap)
     if "airline" in parts:

@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from common import cpu_name, load_average
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -78,26 +79,13 @@ START = np.datetime64("2022-01-01T00:00:00", "s")
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = cpu_name()
     import scipy
 
     return (
         f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, numpy "
         f"{np.__version__}, scipy {scipy.__version__}, pandas {pd.__version__}"
     )
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 class Table:
@@ -118,7 +106,7 @@ class Table:
         return result
 
     def print(self) -> None:
-        print(f"\nTimings (median of {self.runs} runs; {load()})\n")
+        print(f"\nTimings (median of {self.runs} runs; {load_average()})\n")
         print(f"| {'step':<62} | {'n':>11} | {'median':>8} | {'min':>7} | {'max':>7} |")
         print(f"|{'-' * 64}|{'-' * 12}:|{'-' * 9}:|{'-' * 8}:|{'-' * 8}:|")
         for step, n, med, lo, hi, model in self.rows:
@@ -215,7 +203,7 @@ def synthetic(customers: int, runs: int) -> None:
     ids, stamps, amounts, exact = simulate(customers)
     print(
         f"\nSynthetic log: {ids.size:,} transactions of {customers:,} customers, simulated in "
-        f"{time.perf_counter() - start:.1f} s ({load()})\n"
+        f"{time.perf_counter() - start:.1f} s ({load_average()})\n"
     )
     end = (START + np.timedelta64(LOG_DAYS - 1, "D")).astype("datetime64[D]")
     table = Table(runs)
@@ -310,7 +298,7 @@ def main() -> None:
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(machine())
-    print(load())
+    print(load_average())
     if "cdnow" in only:
         cdnow()
     if "synthetic" in only:

@@ -49,19 +49,29 @@ def migrate() -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def machine() -> str:
-    """One line about the machine and the database server."""
-    from django.db import connection
-
+def cpu_name() -> str:
+    """The processor's model name (from /proc/cpuinfo where there is one)."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for line in f:
                 if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return cpu
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def machine() -> str:
+    """One line about the machine and the database server."""
+    from django.db import connection
+
+    cpu = cpu_name()
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("SELECT current_setting('server_version')")
