@@ -11,3 +11,24 @@ class TransactionKind(models.TextChoices):
     SERVICE_ORDER = "service_order", _("Service order")
     PURCHASE = "purchase", _("Purchase")
     VISIT = "visit", _("Visit")
+
+
+class ChartMethod(models.TextChoices):
+    """The control chart an early-warning series is watched with (manyi.metrics.control)."""
+
+    U = "u", _("u-chart (Laney u′)")
+    EWMA = "ewma", _("EWMA")
+    CUSUM = "cusum", _("CUSUM")
+
+
+class ChartPeriod(models.TextChoices):
+    """The length of one point of an early-warning chart."""
+
+    DAY = "day", _("Day")
+    WEEK = "week", _("Week")
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    CLOSED = "closed", _("Closed")

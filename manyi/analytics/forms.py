@@ -20,9 +20,21 @@ class AnalyticsFilterForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=DATE)
     end = forms.DateField(label=_("To"), required=False, widget=DATE)
     store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
     staff = forms.TypedChoiceField(label=_("Staff"), required=False, coerce=int, empty_value=None)
+    category = forms.TypedChoiceField(
+        label=_("Category"), required=False, coerce=int, empty_value=None
+    )
 
-    def __init__(self, *args: Any, user: User, today: dt.date, with_staff: bool = True, **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        user: User,
+        today: dt.date,
+        with_staff: bool = True,
+        with_category: bool = True,
+        **kw: Any,
+    ):
         super().__init__(*args, **kw)
         self.today = today
         self.stores = selectors.store_choices(user)
@@ -31,8 +43,18 @@ class AnalyticsFilterForm(forms.Form):
         if with_staff:
             staff = selectors.staff_choices(user)
             self.fields["staff"].choices = [("", _("All staff")), *staff]  # type: ignore[attr-defined]
+            teams = selectors.team_choices(user)
+            self.fields["team"].choices = [("", _("All teams")), *teams]  # type: ignore[attr-defined]
+            if not teams:
+                del self.fields["team"]
         else:
             del self.fields["staff"]
+            del self.fields["team"]
+        if with_category:
+            categories = selectors.category_choices(user)
+            self.fields["category"].choices = [("", _("All categories")), *categories]  # type: ignore[attr-defined]
+        else:
+            del self.fields["category"]
         start, end = selectors.default_period(today)
         self.fields["start"].initial = start
         self.fields["end"].initial = end
@@ -52,4 +74,6 @@ class AnalyticsFilterForm(forms.Form):
             end=end,
             store_ids=selectors.scoped_store_ids(self.stores, clean.get("store")),
             staff_id=clean.get("staff"),
+            team_id=clean.get("team"),
+            category_id=clean.get("category"),
         )

@@ -29,7 +29,7 @@ from django.db.models import Count, DateField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from manyi.accounts.models import User
+from manyi.accounts.models import Team, User
 from manyi.analytics.choices import TransactionKind
 from manyi.analytics.models import StoreVolume, Transaction
 from manyi.cases.choices import Channel
@@ -54,6 +54,28 @@ class Filters:
     end: dt.date
     store_ids: tuple[int, ...]
     staff_id: int | None = None
+    team_id: int | None = None
+    # A top-level category: it and its sub-categories (None: every category).
+    category_id: int | None = None
+
+    def people(self, field: str) -> Q:
+        """The staff and team filters on a user foreign key `field` (owner, assigned_to,
+        staff …); an empty Q when neither is set."""
+        q = Q()
+        if self.staff_id:
+            q &= Q(**{f"{field}_id": self.staff_id})
+        if self.team_id:
+            q &= Q(**{f"{field}__team_id": self.team_id})
+        return q
+
+    def categories(self, field: str = "category") -> Q:
+        """The category filter on a category foreign key `field` (the category or one of its
+        sub-categories); an empty Q when it is not set."""
+        if not self.category_id:
+            return Q()
+        return Q(**{f"{field}_id": self.category_id}) | Q(
+            **{f"{field}__parent_id": self.category_id}
+        )
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """[start, end) as instants in the current time zone."""
@@ -169,8 +191,9 @@ def _followups(f: Filters, now: dt.datetime) -> QuerySet[FollowUp]:
     qs = FollowUp.objects.filter(
         store_id__in=f.store_ids, due_at__gte=start, due_at__lt=end
     ).exclude(state=FollowUpState.CANCELLED)
-    if f.staff_id:
-        qs = qs.filter(assigned_to_id=f.staff_id)
+    qs = qs.filter(f.people("assigned_to"))
+    if f.category_id:
+        qs = qs.filter(f.categories("case__category"))
     return qs
 
 
@@ -194,8 +217,9 @@ def _message_counts(now: dt.datetime) -> dict[str, Any]:
 def _messages(f: Filters) -> QuerySet[PhoneMessage]:
     start, end = f.bounds()
     qs = PhoneMessage.objects.filter(store_id__in=f.store_ids, due_at__gte=start, due_at__lt=end)
-    if f.staff_id:
-        qs = qs.filter(for_user_id=f.staff_id)
+    qs = qs.filter(f.people("for_user"))
+    if f.category_id:  # a phone message has no category
+        qs = qs.none()
     return qs
 
 
@@ -206,9 +230,7 @@ def _complaints(user: User, f: Filters) -> QuerySet[Any]:
         .filter(store_id__in=f.store_ids, received_at__gte=start, received_at__lt=end)
         .exclude(channel=Channel.SURVEY)
     )
-    if f.staff_id:
-        qs = qs.filter(owner_id=f.staff_id)
-    return qs
+    return qs.filter(f.people("owner") & f.categories())
 
 
 def _responses(user: User, f: Filters) -> QuerySet[Response]:
@@ -219,8 +241,9 @@ def _responses(user: User, f: Filters) -> QuerySet[Response]:
         submitted_at__gte=start,
         submitted_at__lt=end,
     )
-    if f.staff_id:
-        qs = qs.filter(staff_id=f.staff_id)
+    qs = qs.filter(f.people("staff"))
+    if f.category_id:  # answers about a case of the category
+        qs = qs.filter(f.categories("case__category"))
     return qs
 
 
@@ -394,6 +417,22 @@ def staff_choices(user: User) -> list[tuple[int, str]]:
     return [(u.pk, str(u)) for u in staff_for(user).order_by("username")]
 
 
+def team_choices(user: User) -> list[tuple[int, str]]:
+    """The teams of the user's stores, named with their store when there are several."""
+    teams = Team.objects.filter(store__in=stores_for(user)).select_related("store")
+    many = teams.values("store_id").distinct().count() > 1
+    return [
+        (t.pk, f"{t.store.name} · {t.name}" if many else t.name)
+        for t in teams.order_by("store__code", "name")
+    ]
+
+
+def category_choices(user: User) -> list[tuple[int, str]]:
+    """The organisation's top-level categories (a filter takes in their sub-categories)."""
+    categories = Category.objects.filter(organisation_id=_org(user), parent__isnull=True)
+    return [(c.pk, c.name()) for c in categories.order_by("position", "code")]
+
+
 def scoped_store_ids(choices: Iterable[tuple[int, str]], chosen: int | None) -> tuple[int, ...]:
     """The chosen store when it is one of the user's, else all of them."""
     ids = tuple(pk for pk, _name in choices)
@@ -470,6 +509,8 @@ def recovery_economics(user: User, f: Filters) -> Recovery:
         requested_at__gte=start,
         requested_at__lt=end,
     )
+    if f.category_id:
+        actions = actions.filter(f.categories("case__category"))
     spent = actions.filter(state__in=SPENT_STATES)
     is_spent = Q(state__in=SPENT_STATES)
     is_payout = is_spent & Q(guarantee_breach__isnull=False)
@@ -529,6 +570,7 @@ def recovery_economics(user: User, f: Filters) -> Recovery:
     out.cases = (
         cases_for(user)
         .filter(store_id__in=store_ids, received_at__gte=start, received_at__lt=end)
+        .filter(f.categories())
         .count()
     )
     return out

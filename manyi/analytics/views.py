@@ -50,12 +50,15 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _form(request: HttpRequest, *, with_staff: bool = True) -> AnalyticsFilterForm:
+def _form(
+    request: HttpRequest, *, with_staff: bool = True, with_category: bool = True
+) -> AnalyticsFilterForm:
     return AnalyticsFilterForm(
         request.GET or None,
         user=_user(request),
         today=timezone.localdate(),
         with_staff=with_staff,
+        with_category=with_category,
     )
 
 
@@ -102,7 +105,7 @@ def controls_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
 
 @analyst_required
 def lost(request: HttpRequest) -> HttpResponse:
-    form = _form(request, with_staff=False)
+    form = _form(request, with_staff=False, with_category=False)
     result = selectors.lost_reasons(_user(request), form.filters())
     chart = {
         "labels": [r.label for r in result.rows],
@@ -118,7 +121,8 @@ def lost(request: HttpRequest) -> HttpResponse:
 def lost_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404
-    result = selectors.lost_reasons(_user(request), _form(request, with_staff=False).filters())
+    form = _form(request, with_staff=False, with_category=False)
+    result = selectors.lost_reasons(_user(request), form.filters())
     return exports.write(
         fmt, "lost-customers", _("Lost customers"), exports.lost_table(result.rows)
     )

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from manyi.accounts.choices import ORG_WIDE_ROLES
+from manyi.accounts.models import Team
 from manyi.cases.choices import (
     TRANSITIONS,
     Channel,
@@ -91,14 +92,33 @@ class CaseFilterForm(forms.Form):
             ("received_asc", _("Oldest first")),
             ("severity", _("Severity")),
             ("number", _("Number")),
+            ("value", _("Customer value at risk")),
         ],
     )
+    received_from = forms.DateField(
+        label=_("Received from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    received_to = forms.DateField(
+        label=_("Received to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    # Drill-down parameters of the analytics pages, kept as hidden fields when set.
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    exclude_channel = forms.ChoiceField(label=_("Not through channel"), required=False)
+    reopened = forms.BooleanField(label=_("Reopened"), required=False)
+    escalated = forms.BooleanField(label=_("Escalated"), required=False)
 
     def __init__(self, *args: Any, user: User, categories: list[Category], **kwargs: Any):
         super().__init__(*args, **kwargs)
         _choice(self, "status").choices = _blank(Status.choices, _("All"))
         _choice(self, "severity").choices = _blank(Severity.choices, _("All"))
         _choice(self, "channel").choices = _blank(Channel.choices, _("All"))
+        _choice(self, "exclude_channel").choices = _blank(Channel.choices, _("All"))
+        teams = Team.objects.filter(store__in=stores_for(user)).values_list("pk", "name")
+        _choice(self, "team").choices = _blank(list(teams), _("All"))
         stores = list(stores_for(user).values_list("pk", "name"))
         _choice(self, "store").choices = _blank(stores, _("All"))
         self.show_store = len(stores) > 1
@@ -127,6 +147,12 @@ class CaseFilterForm(forms.Form):
             category=clean.get("category"),
             breached=clean.get("breached") or "",
             sort=clean.get("sort") or "due",
+            received_from=clean.get("received_from"),
+            received_to=clean.get("received_to"),
+            team=clean.get("team"),
+            exclude_channel=clean.get("exclude_channel") or "",
+            reopened=bool(clean.get("reopened")),
+            escalated=bool(clean.get("escalated")),
         )
 
 

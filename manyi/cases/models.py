@@ -204,6 +204,9 @@ class Case(models.Model):
     escalation_level = models.PositiveSmallIntegerField(
         _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.OWNER
     )
+    # How many times the case was reopened after being resolved or closed (the reopen rate's
+    # numerator; the REOPENED audit events say when and why).
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     sla_policy = models.ForeignKey(
         SlaPolicy, verbose_name=_("SLA policy"), on_delete=models.PROTECT, null=True, blank=True
     )

@@ -94,6 +94,14 @@ class CaseFilters:
     breached: str = ""  # "yes" | "no" | "soon" | ""
     q: str = ""
     sort: str = "due"
+    # The drill-downs of the analytics pages: received in [received_from, received_to] (whole
+    # local days), owned by someone in a team, not through a channel, reopened, escalated.
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    team: int | None = None
+    exclude_channel: str = ""
+    reopened: bool = False
+    escalated: bool = False
 
 
 SORTS = {
@@ -102,6 +110,8 @@ SORTS = {
     "received_asc": ("received_at", "id"),
     "number": ("-number",),
     "severity": ("-severity_rank", F("next_due_at").asc(nulls_last=True)),
+    # The customer's value at risk (analytics.CustomerValue), customers without one last.
+    "value": (F("customer__value__value_at_risk").desc(nulls_last=True), "-received_at", "-id"),
 }
 
 
@@ -130,6 +140,7 @@ def case_list(
         qs = qs.filter(channel=f.channel)
     if f.category:
         qs = qs.filter(Q(category_id=f.category) | Q(category__parent_id=f.category))
+    qs = _drill_down(qs, f)
     if f.breached == "yes":
         qs = qs.filter(BREACHED)
     elif f.breached == "no":
@@ -149,6 +160,26 @@ def case_list(
         )
     order = SORTS.get(f.sort)
     return by_deadline(qs) if order is None else qs.order_by(*order)
+
+
+def _drill_down(qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
+    """The filters the analytics pages link with (received dates, team, channel left out,
+    reopened, escalated)."""
+    tz = timezone.get_current_timezone()
+    if f.received_from:
+        qs = qs.filter(received_at__gte=dt.datetime.combine(f.received_from, dt.time.min, tz))
+    if f.received_to:
+        end = dt.datetime.combine(f.received_to + dt.timedelta(days=1), dt.time.min, tz)
+        qs = qs.filter(received_at__lt=end)
+    if f.team:
+        qs = qs.filter(owner__team_id=f.team)
+    if f.exclude_channel:
+        qs = qs.exclude(channel=f.exclude_channel)
+    if f.reopened:
+        qs = qs.filter(reopen_count__gt=0)
+    if f.escalated:
+        qs = qs.filter(escalation_level__gt=0)
+    return qs
 
 
 def _search(q: str, user: User) -> Q:

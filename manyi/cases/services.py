@@ -617,7 +617,14 @@ def _reopen(case: Case, *, actor: User, reason: str, now: dt.datetime) -> Case:
     if not reason.strip():
         raise DomainError(_("Say why the case is reopened."), field="note")
     old = case.status
-    _bump(case, status=Status.IN_PROGRESS, resolved_at=None, closed_at=None, outcome="")
+    _bump(
+        case,
+        status=Status.IN_PROGRESS,
+        resolved_at=None,
+        closed_at=None,
+        outcome="",
+        reopen_count=case.reopen_count + 1,
+    )
     book = sla.ClockBook(case, case.sla_policy, now=now)
     book.reopened()
     book.save()
