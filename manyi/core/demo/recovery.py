@@ -10,6 +10,8 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from django.db.models import Max
+
 from manyi.accounts.choices import Role
 from manyi.accounts.models import Organisation, Store, User
 from manyi.cases.choices import ComplainerType, Status
@@ -379,14 +381,26 @@ class RecoveryDemo:
         )
         chosen = pool[:10] + self.r.sample(others, min(8, len(others)))
         admin = self.users.get("admin")
+        last_case = dict(
+            Case.objects.filter(organisation=org, customer_id__in=chosen)
+            .values("customer_id")
+            .annotate(last=Max("received_at"))
+            .values_list("customer_id", "last")
+        )
         for customer in Customer.objects.filter(pk__in=chosen).order_by("id"):
             reason = self.r.choice(reasons)
             if customer.pk in pool and self.r.random() < 0.6:
                 reason = SwitchingReason.RESPONSE_TO_FAILURE
+            # Lost after their last complaint, never before it: between three days after it
+            # (or 200 days ago) and yesterday.
+            earliest = self.now - dt.timedelta(days=200)
+            if customer.pk in last_case:
+                earliest = max(earliest, last_case[customer.pk] + dt.timedelta(days=3))
+            span = max(0, int((self.now - dt.timedelta(days=1) - earliest).total_seconds()))
             mark_customer_lost(
                 actor=admin,
                 customer=customer,
                 reason=reason,
                 note=LOST_NOTES[reason],
-                now=self.now - dt.timedelta(days=self.r.randint(3, 200)),
+                now=min(self.now, earliest + dt.timedelta(seconds=self.r.randint(0, span))),
             )

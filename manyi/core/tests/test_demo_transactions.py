@@ -63,6 +63,12 @@ def test_the_demo_has_two_years_of_transactions_that_agree_with_customers_and_ca
     # Nothing from the day a customer was marked lost.
     lost = {c.pk: c.lost_at.astimezone(TZ).date() for c in customers if c.lost_at is not None}
     assert lost
+    # A customer is marked lost after their complaints, never before one of them.
+    lost_at = {c.pk: c.lost_at for c in customers if c.lost_at is not None}
+    complained = Case.objects.filter(organisation=org, customer_id__in=list(lost_at))
+    assert complained.exists()
+    for customer_id, received_at in complained.values_list("customer_id", "received_at"):
+        assert received_at < lost_at[customer_id]
     for customer_id, lost_on in lost.items():
         assert all(d < lost_on for d in by_customer.get(customer_id, []))
 
