@@ -350,11 +350,12 @@ def load_cases(
                 organisation_id, number, customer_id, store_id, channel, category_id, severity,
                 nature, complainer_type, threatens_media, threatens_regulator, threatens_lawyer,
                 repeat_complaint, summary, description, received_at, owner_id, status,
-                escalation_level, sla_policy_id, next_due_at, outcome, root_cause,
-                root_cause_note, corrective_action, version, created_at, updated_at)
+                escalation_level, reopen_count, sla_policy_id, next_due_at, outcome,
+                root_cause, root_cause_note, corrective_action, version, created_at, updated_at)
             SELECT %s, 'BM-' || (i + {offset}), %s + ((i + {offset}) %% %s), m.store_id, 'phone',
                    %s, 'normal', 'problem_solving', 'voicer', %s, %s, %s, %s,
-                   '交车延误，客户要求说明原因', '', {received}, m.owner_id, 'in_progress', 0, %s,
+                   '交车延误，客户要求说明原因', '', {received}, m.owner_id, 'in_progress',
+                   0, 0, %s,
                    {next_due}, '', '', '', '', 1, %s, %s
             FROM {series_from} JOIN m ON m.k = ((i + {offset}) %% {size})
             """,

@@ -125,6 +125,19 @@ STATICFILES_DIRS = [BASE_DIR / "manyi" / "static"]
 
 # Background work: Django's tasks API (django-tasks backport). The database backend needs no
 # extra service; a deployment may point MANYI_TASK_BACKEND at a Redis-backed backend instead.
+# "default": per process (rate limits and short-lived page state). "analytics": the precomputed
+# analytics pages (manyi.analytics.snapshots), shared by every web process through a database
+# table created by the analytics migrations.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "analytics": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "manyi_analytics_cache",
+        "TIMEOUT": 3 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},
+    },
+}
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("MANYI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "token": "manyi_token",
     "import": "manyi_import",
     "followups": "manyi_followups",
+    "alerts": "manyi_alerts",
+    "values": "manyi_values",
     "migrate": "migrate",
 }
 
@@ -32,7 +34,8 @@ commands:
   demo [--port N] [--no-serve]      migrate, load the demo data, start web server and worker
   serve [--port N] [--workers N]    run the web server (gunicorn)
   worker                            run the background worker and the periodic jobs (SLA
-                                    sweep, follow-ups, guarantees, survey rules)
+                                    sweep, follow-ups, guarantees, survey rules, early
+                                    warning, customer values)
   migrate                           create or update the database tables
   createorg --name NAME --admin-username U --admin-password P
                                     create an organisation and its first admin
@@ -47,6 +50,15 @@ commands:
                                     refused)
   import volumes FILE               import services per store and month (the complaint
                                     rate's denominator; a month imported before is replaced)
+  import incidents FILE             import an IT service desk event log (.zip or .csv, the
+                                    ServiceNow incident log) as historical cases with their
+                                    status history
+  alerts sweep [--org NAME]         look for out-of-control complaint rates now and raise
+                                    early-warning alerts (the worker does it every hour)
+  alerts list [--org NAME]          print the open alerts
+  values refresh [--org NAME]       fit the customer value model (BG/NBD + Gamma-Gamma) and
+                                    refresh every customer's value and churn risk (the worker
+                                    does it every night)
   followups due [--date D] [--org NAME]
                                     print the follow-up calls due per person
 

@@ -14,6 +14,10 @@ from manyi.analytics import selectors
 from manyi.analytics.selectors import Filters
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The dates a period may cover: year 1 or 9999 overflow when turned into instants in the
+# time zone (and would make thousands of months); a date outside is moved to the nearest.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
 
 
 class AnalyticsFilterForm(forms.Form):
@@ -67,6 +71,8 @@ class AnalyticsFilterForm(forms.Form):
         default_start, default_end = selectors.default_period(self.today)
         start = clean.get("start") or default_start
         end = clean.get("end") or default_end
+        start = min(max(start, FIRST_DAY), LAST_DAY)
+        end = min(max(end, FIRST_DAY), LAST_DAY)
         if start > end:
             start, end = end, start
         return Filters(

@@ -94,6 +94,13 @@ class Transaction(models.Model):
                 fields=["organisation", "store", "occurred_on"], name="transaction_store_day"
             ),
             models.Index(fields=["customer", "occurred_on"], name="transaction_customer_day"),
+            # The services of the complaint rate and the early warning (service orders and
+            # visits per store and day), without the purchases.
+            models.Index(
+                fields=["organisation", "store", "occurred_on"],
+                condition=models.Q(kind__in=["service_order", "visit"]),
+                name="transaction_service_day",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -354,6 +361,7 @@ class CustomerValue(models.Model):
                 fields=["organisation", "store", "-value_at_risk"], name="value_org_store_risk"
             ),
             models.Index(fields=["organisation", "segment"], name="value_org_segment"),
+            models.Index(fields=["organisation", "-expected_value_12m"], name="value_org_expected"),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from manyi.accounts.choices import Role
 from manyi.accounts.models import User
-from manyi.analytics import exports, selectors
+from manyi.analytics import exports, selectors, snapshots
 from manyi.analytics.forms import AnalyticsFilterForm
 
 View = Callable[..., HttpResponse]
@@ -80,8 +80,9 @@ def _chart(controls: selectors.Controls) -> dict[str, Any]:
 @analyst_required
 def controls(request: HttpRequest) -> HttpResponse:
     form = _form(request)
-    result = selectors.three_controls(_user(request), form.filters())
-    context = {"form": form, "c": result, "chart": _chart(result)}
+    live = request.GET.get("live") == "1"
+    result, snapshot = snapshots.served("controls", _user(request), form.filters(), live=live)
+    context = {"form": form, "c": result, "chart": _chart(result), "snapshot": snapshot}
     return render(request, "analytics/controls.html", context)
 
 
@@ -89,7 +90,8 @@ def controls(request: HttpRequest) -> HttpResponse:
 def controls_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404
-    result = selectors.three_controls(_user(request), _form(request).filters())
+    live = request.GET.get("live") == "1"
+    result = snapshots.served("controls", _user(request), _form(request).filters(), live=live)[0]
     if table == "stores":
         data = exports.controls_table(result.by_store, first=_("Store"))
     elif table == "months":
@@ -128,20 +130,30 @@ def lost_export(request: HttpRequest, fmt: str) -> HttpResponse:
     )
 
 
-def _recovery(request: HttpRequest) -> tuple[AnalyticsFilterForm, selectors.Recovery]:
+def _recovery(
+    request: HttpRequest,
+) -> tuple[AnalyticsFilterForm, selectors.Recovery, snapshots.Snapshot | None]:
     form = _form(request, with_staff=False)
-    return form, selectors.recovery_economics(_user(request), form.filters())
+    live = request.GET.get("live") == "1"
+    result, snapshot = snapshots.served("recovery", _user(request), form.filters(), live=live)
+    return form, result, snapshot
 
 
 @analyst_required
 def recovery(request: HttpRequest) -> HttpResponse:
-    form, result = _recovery(request)
+    form, result, snapshot = _recovery(request)
     chart = {
         "kinds": [r.label for r in result.by_kind],
         "cost": [float(r.yuan) for r in result.by_kind],
         "texts": {"cost": _("Cost (yuan)")},
     }
-    context = {"form": form, "r": result, "chart": chart, "f": result.filters}
+    context = {
+        "form": form,
+        "r": result,
+        "chart": chart,
+        "f": result.filters,
+        "snapshot": snapshot,
+    }
     return render(request, "analytics/recovery.html", context)
 
 

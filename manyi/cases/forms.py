@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +59,14 @@ class StaffChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 # --- list filters -------------------------------------------------------------------------
 
 
+# The received dates a drill-down may ask for: year 1 or 9999 overflow once turned into
+# instants in the time zone; a date outside is invalid, so ignored.
+DATE_RANGE = [
+    MinValueValidator(dt.date(1900, 1, 1)),
+    MaxValueValidator(dt.date(9998, 12, 31)),
+]
+
+
 class CaseFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     state = forms.ChoiceField(
@@ -99,11 +109,13 @@ class CaseFilterForm(forms.Form):
         label=_("Received from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=DATE_RANGE,
     )
     received_to = forms.DateField(
         label=_("Received to"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=DATE_RANGE,
     )
     # Drill-down parameters of the analytics pages, kept as hidden fields when set.
     team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)

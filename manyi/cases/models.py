@@ -260,6 +260,14 @@ class Case(models.Model):
                 condition=OPEN_CASE,
             ),
             models.Index(fields=["owner", "status"], name="case_owner_status"),
+            # The complaints of the three controls and the early warning: every channel but
+            # "survey", per store and month (covering the owner on PostgreSQL).
+            models.Index(
+                fields=["organisation", "store", "received_at"],
+                include=["owner"],
+                condition=~models.Q(channel="survey"),
+                name="case_complaint_month",
+            ),
             # "My open cases" by deadline (dashboard), also for someone who owns none.
             models.Index(
                 fields=["owner", "next_due_at"],

@@ -158,6 +158,8 @@ def case_list(
                 default=Value(1),
             )
         )
+    if f.sort == "value":
+        qs = qs.annotate(value_at_risk=F("customer__value__value_at_risk"))
     order = SORTS.get(f.sort)
     return by_deadline(qs) if order is None else qs.order_by(*order)
 

@@ -252,6 +252,7 @@ class ClockBook:
         if clock is None or clock.state == SlaState.FULFILLED or clock.fulfilled_at:
             return
         self._bank(clock)
+        self._late(clock)
         clock.running_since = None
         clock.fulfilled_at = self.now
         clock.warn_at = None
@@ -260,6 +261,15 @@ class ClockBook:
             clock.due_at = None
         self.dirty.add(metric)
         self._event(clock, SlaEventKind.FULFILLED, late=clock.state == SlaState.BREACHED)
+
+    def _late(self, clock: CaseSla) -> None:
+        """A running clock met after its due time that the sweep had not yet marked (the
+        worker was stopped, or old cases are entered with their own times): it is breached
+        all the same, at its due time."""
+        if clock.state == SlaState.ACTIVE and clock.due_at is not None and self.now > clock.due_at:
+            clock.state = SlaState.BREACHED
+            clock.breached_at = clock.due_at
+            self._event(clock, SlaEventKind.BREACHED, noticed="when met")
 
     def stop(self, metric: str) -> None:
         """End a clock without it being met or missed (next_update when a case resolves)."""
@@ -288,6 +298,7 @@ class ClockBook:
             return
         if clock.state != SlaState.FULFILLED and not clock.fulfilled_at:
             self._bank(clock)
+            self._late(clock)
             self._event(
                 clock,
                 SlaEventKind.FULFILLED,

@@ -1,7 +1,9 @@
 """The background worker: django-tasks-db's worker loop plus a scheduler thread that enqueues,
 every minute, the SLA sweep, the follow-up sweep (overdue calls and messages), the guarantee
 breach detection, the survey rules (invitations after a closed case or a reached follow-up)
-and the delivery of pending messages to customers.
+and the delivery of pending messages to customers; every hour the early-warning sweep and the
+precomputed analytics pages, and every day the refresh of customers' values (their own guards
+skip the other minutes).
 
 The scheduler only enqueues; the task runs in whichever worker claims it, so several worker
 processes can run side by side (the sweep itself claims rows, see manyi.cases.sweep).
@@ -86,6 +88,22 @@ def schedule_customer_messages() -> None:
     schedule_outbox_sweep()
 
 
+def schedule_alert_sweep() -> str | None:
+    """Enqueue the early-warning sweep (control charts of complaint rates) at most once an
+    hour (manyi.analytics.tasks.schedule_alert_sweep)."""
+    from manyi.analytics.tasks import schedule_alert_sweep as schedule
+
+    return schedule()
+
+
+def schedule_value_refresh() -> list[int]:
+    """Enqueue the nightly refresh of customers' values (an organisation whose value model
+    was fitted more than 20 hours ago, manyi.analytics.value_tasks)."""
+    from manyi.analytics.value_tasks import schedule_value_refresh as schedule
+
+    return schedule()
+
+
 def purge_rate_counters() -> int:
     """Drop the public pages' rate-limit counters older than a day."""
     import datetime as dt
@@ -102,6 +120,8 @@ PERIODIC_JOBS = (
     ("guarantee breach detection", schedule_guarantee_detection),
     ("survey rules", schedule_survey_rules),
     ("customer messages", schedule_customer_messages),
+    ("early-warning sweep", schedule_alert_sweep),
+    ("customer values", schedule_value_refresh),
 )
 PURGE_EVERY_TICKS = 60
 

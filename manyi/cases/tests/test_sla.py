@@ -95,6 +95,31 @@ def test_response_fulfils_first_response_and_starts_next_update(agent, customer,
     assert c["next_update"].due_at == at(2026, 3, 9, 10, 0)
 
 
+def test_a_late_answer_is_a_breach_even_when_the_sweep_never_ran(agent, customer, category):
+    # Friday 17:00: first response due Monday 17:30. Answered Tuesday 09:00, no sweep between
+    # (the worker was stopped, or an old case is entered with its own times).
+    case = new_case(agent, customer, category, now=at(2026, 3, 6, 17, 0))
+    case = services.respond_to_case(
+        actor=agent, case=case, message="抱歉回复晚了", now=at(2026, 3, 10, 9, 0)
+    )
+    first = clocks(case)["first_response"]
+    assert first.state == SlaState.BREACHED
+    assert first.breached_at == at(2026, 3, 9, 17, 30)
+    assert first.fulfilled_at == at(2026, 3, 10, 9, 0)
+    kinds = list(
+        SlaEvent.objects.filter(case=case, metric="first_response")
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    )
+    assert kinds[-2:] == ["breached", "fulfilled"]
+    # On time it stays a plain fulfilment.
+    other = new_case(agent, customer, category, now=at(2026, 3, 6, 17, 0))
+    other = services.respond_to_case(
+        actor=agent, case=other, message="已回电", now=at(2026, 3, 9, 17, 0)
+    )
+    assert clocks(other)["first_response"].state == SlaState.FULFILLED
+
+
 def test_waiting_on_customer_pauses_and_resumes_with_remaining_time(agent, customer, category):
     case = new_case(agent, customer, category, now=at(2026, 3, 4, 9, 0))
     case = services.change_status(

@@ -216,7 +216,10 @@ def test_sweep_skips_a_case_a_user_is_saving_instead_of_waiting(
     assert result.breached == 1
     assert CaseSla.objects.get(case=other, metric="first_response").state == SlaState.BREACHED
     answered = CaseSla.objects.get(case=saving, metric="first_response")
-    assert answered.state == SlaState.FULFILLED  # the user's answer went through
+    assert answered.fulfilled_at is not None  # the user's answer went through
+    # ... after the due time: late all the same, though the sweep never marked it.
+    assert answered.state == SlaState.BREACHED
+    assert answered.breached_at == answered.due_at
     assert sweep(now=at(2026, 3, 5, 10, 0)).breached == 0
     saving.refresh_from_db()
     assert saving.escalation_level == 0

@@ -27,6 +27,7 @@ from manyi.cases.services import (
     respond_to_case,
 )
 from manyi.cases.sweep import sweep
+from manyi.core.demo.history import add_history
 from manyi.core.demo.plan import SEED, CasePlan, DemoPlan, Step, build_plan
 from manyi.core.demo.recovery import RecoveryDemo
 from manyi.core.demo.surveys import SurveysDemo
@@ -37,6 +38,8 @@ from manyi.customers.services import add_asset, create_customer
 from manyi.notifications.models import DeliveryState, Notification
 
 DEMO_ORG_NAME = "华东汽车服务集团"
+# Older complaints per store (the year before the demo's twelve months), per demo size.
+HISTORY_PER_STORE = {"full": 100, "small": 12}
 DEMO_PASSWORD = "manyi-demo"  # noqa: S105 - the published password of the demo logins
 ADMIN_USERNAME = "admin"
 
@@ -135,6 +138,8 @@ class _Loader:
         self.assets: list[list[Asset]] = []
         self.skipped = 0
         self.sweeps = 0
+        self.size = size
+        self.seed = seed
         self.recovery = RecoveryDemo(seed=seed, users=self.users, now=plan.now)
         self.surveys = SurveysDemo(seed=seed, users=self.users, now=plan.now, size=size)
         self.transactions = TransactionsDemo(seed=seed, now=plan.now)
@@ -146,6 +151,10 @@ class _Loader:
         self.recovery.start(org, self.stores, since - dt.timedelta(days=1))
         self.surveys.start(org)
         self._cases(org)
+        # The year before: closed complaints as taken over from the previous system (TARP).
+        self.progress("history", 0, 1)
+        add_history(org, now=self.plan.now, per_store=HISTORY_PER_STORE[self.size], seed=self.seed)
+        self.progress("history", 1, 1)
         # Before recovery's finish: the cases that bad answers opened get their follow-ups
         # there, and the survey invitations' messages are marked sent with the others.
         self.surveys.finish(org, lambda done, total: self.progress("surveys", done, total))
@@ -154,6 +163,16 @@ class _Loader:
         self.progress("recovery", 1, 1)
         # Last: the transactions agree with the customers, their cases and who was lost.
         self.transactions.load(org, lambda done, total: self.progress("transactions", done, total))
+        # Then what the worker would compute from them: customers' values and early warning.
+        from manyi.analytics.demo import raise_demo_alerts
+        from manyi.analytics.value import refresh_demo_values
+
+        self.progress("customer values", 0, 1)
+        refresh_demo_values(org, self.plan.now)
+        self.progress("customer values", 1, 1)
+        self.progress("early warning", 0, 1)
+        raise_demo_alerts(org, self.plan.now)
+        self.progress("early warning", 1, 1)
         # The demo's past notifications went out at the time; the worker sends new ones only.
         Notification.objects.filter(organisation=org, state=DeliveryState.PENDING).update(
             state=DeliveryState.SENT, sent_at=self.plan.now, attempts=1

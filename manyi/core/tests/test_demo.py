@@ -16,6 +16,8 @@ from manyi.analytics.models import Transaction
 from manyi.cases.choices import OPEN_STATUSES
 from manyi.cases.models import Case, CaseSla
 from manyi.core.demo import DEMO_ORG_NAME, DEMO_PASSWORD, build_plan, load_demo
+from manyi.core.demo.alerts import SUMMARIES as SPIKE_SUMMARIES
+from manyi.core.demo.history import SUMMARIES as HISTORY_SUMMARIES
 from manyi.customers.models import Asset, Customer
 from manyi.customers.validation import normalise_phone, validate_vin
 from manyi.surveys.models import Invitation, Response, Survey, SurveyRule
@@ -82,8 +84,10 @@ def test_loading_twice_from_scratch_gives_the_same_data():
     assert first_transactions
     plan = build_plan(size="small", now=NOW)
     earliest = min(plan.cases, key=lambda c: c.created_at)
-    assert first[0][0] == "TS2025-000001"
-    assert first[0][1] == earliest.fields["summary"]
+    # The planned cases are numbered first; the older ones taken over after them.
+    planned = [row for row in first if row[1] not in HISTORY_SUMMARIES]
+    assert planned[0][0] == "TS2025-000001"
+    assert planned[0][1] == earliest.fields["summary"]
 
 
 @pytest.mark.django_db
@@ -91,9 +95,16 @@ def test_the_small_demo_is_valid_has_open_and_breached_cases_and_loads_once():
     result = load_demo(size="small", now=NOW)
     org = result.organisation
     assert result.created
-    # The planned cases, and those that bad survey answers opened.
+    # The planned cases, those that bad survey answers opened and the early-warning spike.
     loop_cases = Case.objects.filter(organisation=org, from_response__isnull=False).count()
-    assert (result.customers, result.cases) == (60, 30 + loop_cases)
+    spike = Case.objects.filter(organisation=org, summary__in=SPIKE_SUMMARIES).count()
+    assert spike > 0
+    # and the older, closed complaints taken over from the previous system (12 per store)
+    history = Case.objects.filter(organisation=org, summary__in=HISTORY_SUMMARIES)
+    assert history.count() == 12 * 2
+    assert not history.exclude(status="closed").exists()
+    spike += history.count()
+    assert (result.customers, result.cases) == (60, 30 + loop_cases + spike)
 
     customers = Customer.objects.filter(organisation=org)
     phones = list(customers.values_list("phone", flat=True))
@@ -114,7 +125,7 @@ def test_the_small_demo_is_valid_has_open_and_breached_cases_and_loads_once():
     again = load_demo(size="small", now=NOW + dt.timedelta(days=1))
     assert not again.created
     assert again.organisation == org
-    assert (again.customers, again.cases) == (60, 30 + loop_cases)
+    assert (again.customers, again.cases) == (60, 30 + loop_cases + spike)
     assert again.survey_responses == result.survey_responses > 0
     assert Organisation.objects.filter(name=DEMO_ORG_NAME).count() == 1
     assert Customer.objects.count() == 60

@@ -15,6 +15,7 @@ from manyi.accounts.models import Store
 from manyi.analytics.models import StoreVolume, Transaction
 from manyi.cases.models import Case
 from manyi.core.demo import load_demo
+from manyi.core.demo.alerts import SUMMARIES as SPIKE_SUMMARIES
 from manyi.core.demo.transactions import BEFORE_CASE_DAYS, months
 from manyi.customers.models import Customer
 
@@ -73,12 +74,12 @@ def test_the_demo_has_two_years_of_transactions_that_agree_with_customers_and_ca
         assert all(d < lost_on for d in by_customer.get(customer_id, []))
 
     # A complaint follows a service: on the day it came in or a few days before (unless the
-    # customer had been marked lost before complaining).
+    # customer had been marked lost before complaining). The early-warning spike, added after
+    # the transactions, is left out: its complaints are about the weeks' service, not a visit.
     window = dt.timedelta(days=BEFORE_CASE_DAYS + 3)
     checked = 0
-    for customer_id, received_at in Case.objects.filter(organisation=org).values_list(
-        "customer_id", "received_at"
-    ):
+    planned = Case.objects.filter(organisation=org).exclude(summary__in=SPIKE_SUMMARIES)
+    for customer_id, received_at in planned.values_list("customer_id", "received_at"):
         received = received_at.astimezone(TZ).date()
         if customer_id in lost and lost[customer_id] <= received:
             continue

@@ -116,6 +116,7 @@ def test_one_worker_pass_invites_for_a_case_closed_under_a_survey_rule(
     assert Invitation.objects.get().case == case
 
 
+@pytest.mark.django_db(transaction=True)  # the customer-value job reads the database
 def test_the_scheduler_thread_schedules_at_once_and_stops_promptly():
     # The test settings' dummy backend keeps results per thread: look at what the thread saw.
     scheduler = SweepScheduler(interval=3600)

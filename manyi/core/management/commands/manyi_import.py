@@ -64,6 +64,16 @@ def _epilog() -> str:
             _("A store and month imported before is replaced by the file's count."),
             "",
             _(
+                "An incident event log (incidents; .csv or a .zip holding one): ServiceNow's "
+                "export, one row per update of an incident (number, ident_state or "
+                "incident_state, sys_updated_at, reopen_count, made_sla, caller_id, opened_at, "
+                "contact_type, category, priority, assigned_to, resolved_at, closed_at; times "
+                "d/m/yyyy hh:mm, read as the store's local time). Each incident becomes a case "
+                "INC<number> of --store with its status history and SLA clocks; an incident "
+                "imported before is a bad row."
+            ),
+            "",
+            _(
                 "CSV files may be UTF-8 (with or without BOM) or GB18030/GBK. The first row "
                 "holds the column names. Every row is checked first; if any is bad nothing is "
                 "imported (unless --skip-bad-rows) and the bad rows are listed with row "
@@ -89,10 +99,12 @@ class Command(ManyiCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "kind",
-            choices=["customers", "cases", "responses", "transactions", "volumes"],
+            choices=["customers", "cases", "responses", "transactions", "volumes", "incidents"],
             help=_("what the file holds"),
         )
-        parser.add_argument("file", type=Path, help=_(".csv or .xlsx file"))
+        parser.add_argument(
+            "file", type=Path, help=_(".csv or .xlsx file (incidents: .csv or .zip)")
+        )
         parser.add_argument("--org", help=_("organisation name (needed if there are several)"))
         parser.add_argument(
             "--skip-bad-rows",
@@ -105,7 +117,11 @@ class Command(ManyiCommand):
             help=_("where to write the error report (default: FILE.errors.csv next to FILE)"),
         )
         parser.add_argument(
-            "--store", help=_("customers, responses: store code for rows without one")
+            "--store",
+            help=_(
+                "customers, responses: store code for rows without one; incidents: the store "
+                "the cases belong to (needed if there are several)"
+            ),
         )
         parser.add_argument("--survey", type=int, help=_("responses: id of the survey"))
         parser.add_argument(
@@ -193,6 +209,7 @@ class Command(ManyiCommand):
             "responses": _("answers"),
             "transactions": _("transactions"),
             "volumes": _("monthly store volumes"),
+            "incidents": _("incidents"),
         }
         counts = {
             "rows": result.rows,
@@ -255,6 +272,8 @@ class Command(ManyiCommand):
                     skip_bad_rows=options["skip_bad_rows"],
                     progress=progress,
                 )
+            if kind == "incidents":
+                return self._import_incidents(org, actor, store, path, options, progress)
             if kind in ("transactions", "volumes"):
                 importer = import_transactions if kind == "transactions" else import_volumes
                 return importer(
@@ -269,6 +288,32 @@ class Command(ManyiCommand):
             raise CommandError(str(e)) from e
         except DomainError as e:
             raise domain_error(e) from e
+
+    def _import_incidents(
+        self,
+        org: Any,
+        actor: Any,
+        store: Any,
+        path: Path,
+        options: dict[str, Any],
+        progress: Any,
+    ) -> Any:
+        from manyi.accounts.models import Store
+        from manyi.core.imports.incidents import import_incidents
+
+        if store is None:
+            stores = list(Store.objects.filter(organisation=org).order_by("id")[:2])
+            if len(stores) != 1:
+                raise CommandError(_("Say which store the incidents belong to with --store."))
+            store = stores[0]
+        return import_incidents(
+            path=path,
+            organisation=org,
+            store=store,
+            actor=actor,
+            skip_bad_rows=options["skip_bad_rows"],
+            progress=progress,
+        )
 
     def _import_responses(
         self,
