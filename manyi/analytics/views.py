@@ -6,7 +6,7 @@ managers and organisation admins every store of the organisation (stores_for).""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from manyi.accounts.choices import Role
 from manyi.accounts.models import User
@@ -27,21 +27,32 @@ View = Callable[..., HttpResponse]
 FORMATS = ("csv", "xlsx")
 
 
-def analyst_required(view: View) -> View:
-    """Signed in, in an organisation, and not an agent."""
+def analyst_view(
+    *, methods: Sequence[str] | None = ("GET",), managers_only: bool = False
+) -> Callable[[View], View]:
+    """Signed in, in an organisation, and not an agent (with `managers_only`, a store manager
+    or an organisation admin); `methods`: the HTTP methods allowed (None: any, the view
+    checks)."""
 
-    @login_required
-    @require_GET
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not isinstance(user, User) or user.organisation_id is None:
-            raise PermissionDenied
-        if user.role == Role.AGENT and not user.is_superuser:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not isinstance(user, User) or user.organisation_id is None:
+                raise PermissionDenied
+            if user.role == Role.AGENT and not user.is_superuser:
+                raise PermissionDenied
+            if managers_only and not user.is_org_wide:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        checked = wrapper if methods is None else require_http_methods(list(methods))(wrapper)
+        return login_required(checked)
+
+    return decorator
+
+
+analyst_required = analyst_view()
 
 
 def _user(request: HttpRequest) -> User:

@@ -10,14 +10,11 @@ The settings are edited by organisation admins, read by store managers."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -36,38 +33,15 @@ from manyi.analytics.choices import AlertState, ChartMethod, ChartPeriod
 from manyi.analytics.forms import AnalyticsFilterForm
 from manyi.analytics.forms_alerts import AlertSettingsForm, HandleAlertForm
 from manyi.analytics.models import Alert, AlertSettings
-from manyi.analytics.views import FORMATS, analyst_required
+from manyi.analytics.views import FORMATS, _user, analyst_required, analyst_view
 from manyi.cases.choices import Channel
 from manyi.cases.models import Category
 from manyi.core.errors import DomainError
 from manyi.core.scoping import cases_for, stores_for
 from manyi.metrics import control
 
-View = Callable[..., HttpResponse]
 LIST_LIMIT = 200
 CASES_LIMIT = 100
-
-
-def _analyst_post(view: View) -> View:
-    """analyst_required for views that also take POST."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not isinstance(user, User) or user.organisation_id is None:
-            raise PermissionDenied
-        if user.role == Role.AGENT and not user.is_superuser:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _org(user: User) -> int:
@@ -306,7 +280,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_analyst_post
+@analyst_view(methods=None)  # POST only: require_POST above
 def alert_handle(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     alert = _alert(user, pk)
@@ -369,7 +343,7 @@ def tradeoff(settings: AlertSettings, *, stores: int, categories: int) -> dict[s
     }
 
 
-@_analyst_post
+@analyst_view(methods=None)  # GET and POST: the view checks
 @require_http_methods(["GET", "POST"])
 def alert_settings(request: HttpRequest) -> HttpResponse:
     user = _user(request)

@@ -7,63 +7,30 @@ up; agents get 403. The refresh is for store managers and organisation admins.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from manyi.accounts.choices import Role
 from manyi.accounts.formtools import is_htmx
 from manyi.accounts.models import User
 from manyi.analytics import churn as selectors
 from manyi.analytics import exports, snapshots
 from manyi.analytics.forms_value import ChurnFilterForm, ValueFilterForm
 from manyi.analytics.models import CustomerValue, Transaction
-from manyi.analytics.views import FORMATS, analyst_required
+from manyi.analytics.views import FORMATS, _user, analyst_required, analyst_view
 from manyi.core.errors import DomainError
 from manyi.core.scoping import customers_for, mask_phone
 
-View = Callable[..., HttpResponse]
 #: Below this many transactions the refresh button computes at once; above, it is queued.
 SYNC_LIMIT = 50_000
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _post_required(*, managers_only: bool) -> Callable[[View], View]:
-    def decorator(view: View) -> View:
-        @login_required
-        @require_POST
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
-            if not isinstance(user, User) or user.organisation_id is None:
-                raise PermissionDenied
-            if user.role == Role.AGENT and not user.is_superuser:
-                raise PermissionDenied
-            if managers_only and not user.is_org_wide:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _phone(user: User, phone: str) -> str:
@@ -188,7 +155,7 @@ def value_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     return exports.write(fmt, f"customer-value-{table}", _("Customer value"), data)
 
 
-@_post_required(managers_only=True)
+@analyst_view(methods=("POST",), managers_only=True)
 def refresh(request: HttpRequest) -> HttpResponse:
     """Recompute now when the organisation is small, else queue the refresh task."""
     from manyi.analytics.value import refresh_customer_values
@@ -270,7 +237,7 @@ def churn_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return exports.write(fmt, "churn-risk", _("Churn risk"), data)
 
 
-@_post_required(managers_only=False)
+@analyst_view(methods=("POST",))
 def start_retention(request: HttpRequest, customer_id: int) -> HttpResponse:
     """One click on the churn-risk list: a retention call for the customer."""
     from manyi.analytics.value import start_retention_followup

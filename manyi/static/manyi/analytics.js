@@ -5,28 +5,10 @@
 (function () {
   "use strict";
 
-  var source = document.getElementById("analytics-charts");
-  if (!source || typeof echarts === "undefined") return;
-  var data;
-  try {
-    data = JSON.parse(source.textContent);
-  } catch (e) {
-    return;
-  }
-  var t = data.texts || {};
+  var c = window.manyiCharts && window.manyiCharts("analytics-charts");
+  if (!c) return;
+  var data = c.data, t = c.texts, draw = c.draw;
   var BLUE = "#2f5bea", RED = "#c02a2a", AMBER = "#9a6300";
-  var charts = [];
-
-  function draw(name, option) {
-    var node = document.querySelector('[data-chart="' + name + '"]');
-    if (!node) return;
-    var chart = echarts.init(node, null, { renderer: "canvas" });
-    option.animation = false;
-    option.textStyle = { fontFamily: getComputedStyle(document.body).fontFamily };
-    chart.setOption(option);
-    node.setAttribute("data-rendered", "1");
-    charts.push(chart);
-  }
 
   if (data.months) {
     draw("controls-trend", {
@@ -75,7 +57,4 @@
     });
   }
 
-  window.addEventListener("resize", function () {
-    charts.forEach(function (c) { c.resize(); });
-  });
 })();

@@ -2,29 +2,17 @@
    ECharts (vendor/echarts.min.js) from {{ chart|json_script:"alert-chart-data" }}: the charted
    value per period (the rate for a u-chart, the EWMA, or the CUSUM's upper sum), the centre
    line, the upper control limit, the out-of-control points in red and the watched periods
-   shaded. Texts from the data are escaped before they go into a tooltip. */
+   shaded. Texts from the data are escaped before they go into a tooltip (chart_base.js). */
 (function () {
   "use strict";
 
-  var source = document.getElementById("alert-chart-data");
-  var node = document.querySelector('[data-chart="alert-chart"]');
-  if (!source || !node || typeof echarts === "undefined") return;
-  var data;
-  try {
-    data = JSON.parse(source.textContent);
-  } catch (e) {
-    return;
-  }
-  var t = data.texts || {};
+  var c = window.manyiCharts && window.manyiCharts("alert-chart-data");
+  if (!c) return;
+  var data = c.data, t = c.texts, esc = c.esc;
   var BLUE = "#2f5bea", RED = "#c02a2a", GREY = "#6b7280";
 
-  function esc(text) {
-    return String(text === null || text === undefined ? "" : text)
-      .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
-      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-  }
   function fmt(v) {
-    return v === null || v === undefined ? "—" : Number(v).toFixed(2);
+    return c.fmt(v, 2);
   }
 
   var periods = data.periods || [];
@@ -37,10 +25,7 @@
     ? [[{ xAxis: periods[data.watch_from] }, { xAxis: periods[periods.length - 1] }]]
     : [];
 
-  var chart = echarts.init(node, null, { renderer: "canvas" });
-  chart.setOption({
-    animation: false,
-    textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+  c.draw("alert-chart", {
     grid: { left: 56, right: 24, top: 40, bottom: 40 },
     legend: { top: 0 },
     tooltip: {
@@ -59,7 +44,7 @@
     series: [
       { name: t.value, type: "line", color: BLUE, symbolSize: 6, connectNulls: false,
         data: values, markArea: { silent: true, itemStyle: { color: "rgba(47, 91, 234, 0.06)" },
-        label: { show: true, position: "insideTop", color: GREY, formatter: esc(t.watched) },
+        label: { show: true, position: "insideTop", color: GREY, formatter: String(t.watched || "") },
         data: watched } },
       { name: t.centre, type: "line", color: GREY, symbol: "none", lineStyle: { type: "dashed" },
         data: centre },
@@ -67,6 +52,4 @@
       { name: t.signal, type: "scatter", color: RED, symbolSize: 12, z: 5, data: signals }
     ]
   });
-  node.setAttribute("data-rendered", "1");
-  window.addEventListener("resize", function () { chart.resize(); });
 })();

@@ -6,36 +6,11 @@
 (function () {
   "use strict";
 
-  var source = document.getElementById("handling-charts");
-  if (!source || typeof echarts === "undefined") return;
-  var data;
-  try {
-    data = JSON.parse(source.textContent);
-  } catch (e) {
-    return;
-  }
-  var t = data.texts || {};
+  var c = window.manyiCharts && window.manyiCharts("handling-charts");
+  if (!c) return;
+  var data = c.data, t = c.texts, draw = c.draw, esc = c.esc, fmt = c.fmt;
   var BLUE = "#2f5bea", GREY = "#8a94a6", AMBER = "#9a6300";
-  var charts = [];
 
-  function esc(text) {
-    return echarts.format.encodeHTML(String(text === null || text === undefined ? "" : text));
-  }
-
-  function fmt(value, digits) {
-    return value === null || value === undefined ? "—" : Number(value).toFixed(digits);
-  }
-
-  function draw(name, option) {
-    var node = document.querySelector('[data-chart="' + name + '"]');
-    if (!node) return;
-    var chart = echarts.init(node, null, { renderer: "canvas" });
-    option.animation = false;
-    option.textStyle = { fontFamily: getComputedStyle(document.body).fontFamily };
-    chart.setOption(option);
-    node.setAttribute("data-rendered", "1");
-    charts.push(chart);
-  }
 
   var a = data.attainment;
   if (a) {
@@ -97,7 +72,4 @@
     });
   }
 
-  window.addEventListener("resize", function () {
-    charts.forEach(function (c) { c.resize(); });
-  });
 })();

@@ -6,31 +6,18 @@
 (function () {
   "use strict";
 
-  var source = document.getElementById("analytics-charts");
-  if (!source || typeof echarts === "undefined") return;
-  var data;
-  try {
-    data = JSON.parse(source.textContent);
-  } catch (e) {
-    return;
-  }
-  var t = data.texts || {};
+  var c = window.manyiCharts && window.manyiCharts("analytics-charts");
+  if (!c) return;
+  var data = c.data, t = c.texts, esc = c.esc;
   var BLUE = "#2f5bea", GREY = "#9aa3b2", INK = "#333";
   var MIN_N = 30;
-  var charts = [];
-
-  function esc(text) {
-    return echarts.format.encodeHTML(String(text === null || text === undefined ? "" : text));
-  }
 
   function fmt(value) {
-    return value === null || value === undefined ? "—" : Number(value).toFixed(1) + "%";
+    return c.fmt(value, 1, "%");
   }
 
   function draw(name, series) {
-    var node = document.querySelector('[data-chart="' + name + '"]');
-    if (!node || !series || !series.labels || !series.labels.length) return;
-    var chart = echarts.init(node, null, { renderer: "canvas" });
+    if (!series || !series.labels || !series.labels.length) return;
     var bars = series.rates.map(function (v, i) {
       return {
         value: v,
@@ -40,9 +27,7 @@
     var whiskers = series.labels.map(function (label, i) {
       return [i, series.lows[i], series.highs[i]];
     });
-    chart.setOption({
-      animation: false,
-      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+    c.draw(name, {
       grid: { left: 56, right: 24, top: 24, bottom: 48 },
       tooltip: {
         trigger: "axis",
@@ -80,15 +65,10 @@
         }
       ]
     });
-    node.setAttribute("data-rendered", "1");
-    charts.push(chart);
   }
 
   draw("returns-tarp", data.tarp);
   draw("returns-paradox", data.paradox);
   draw("returns-fairness", data.fairness);
 
-  window.addEventListener("resize", function () {
-    charts.forEach(function (c) { c.resize(); });
-  });
 })();

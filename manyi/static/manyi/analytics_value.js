@@ -4,20 +4,10 @@
 (function () {
   "use strict";
 
-  var source = document.getElementById("value-charts");
-  var node = document.querySelector('[data-chart="value-p-alive"]');
-  if (!source || !node || typeof echarts === "undefined") return;
-  var data;
-  try {
-    data = JSON.parse(source.textContent);
-  } catch (e) {
-    return;
-  }
-  var t = data.texts || {};
-  var chart = echarts.init(node, null, { renderer: "canvas" });
-  chart.setOption({
-    animation: false,
-    textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+  var c = window.manyiCharts && window.manyiCharts("value-charts");
+  if (!c) return;
+  var data = c.data, t = c.texts;
+  c.draw("value-p-alive", {
     grid: { left: 56, right: 24, top: 32, bottom: 48 },
     tooltip: { trigger: "axis" },
     xAxis: { type: "category", data: data.buckets, name: t.p_alive, nameLocation: "middle",
@@ -25,6 +15,4 @@
     yAxis: { type: "value", name: t.customers, minInterval: 1 },
     series: [{ name: t.customers, type: "bar", color: "#2f5bea", data: data.counts }]
   });
-  node.setAttribute("data-rendered", "1");
-  window.addEventListener("resize", function () { chart.resize(); });
 })();

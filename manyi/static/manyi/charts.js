@@ -4,14 +4,9 @@
 (function () {
   "use strict";
 
-  var source = document.getElementById("results-charts");
-  if (!source || typeof echarts === "undefined") return;
-  var data;
-  try {
-    data = JSON.parse(source.textContent);
-  } catch (e) {
-    return;
-  }
+  var c = window.manyiCharts && window.manyiCharts("results-charts");
+  if (!c) return;
+  var data = c.data, draw = c.draw, esc = c.esc, fmt = c.fmt;
   var t = data.texts || {};
   var BLUE = "#2f5bea", BLUE_SOFT = "rgba(47, 91, 234, 0.15)", RED = "#c02a2a";
   var GREEN = "#16794c", AMBER = "#9a6300", GREY = "#6b7383";
@@ -22,21 +17,8 @@
     "possible overkill": AMBER
   };
   var KANO_COLOURS = { A: GREEN, O: BLUE, M: RED, I: GREY, R: AMBER, Q: AMBER };
-  var charts = [];
-
   function el(name) {
     return document.querySelector('[data-chart="' + name + '"]');
-  }
-
-  function draw(name, option) {
-    var node = el(name);
-    if (!node) return;
-    var chart = echarts.init(node, null, { renderer: "canvas" });
-    option.animation = false;
-    option.textStyle = { fontFamily: getComputedStyle(document.body).fontFamily };
-    chart.setOption(option);
-    node.setAttribute("data-rendered", "1");
-    charts.push(chart);
   }
 
   function shorten(text, size) {
@@ -44,14 +26,8 @@
     return text.length > size ? text.slice(0, size - 1) + "…" : text;
   }
 
-  // Tooltips are HTML: every text from the data (question texts written by an admin) is escaped.
-  function esc(text) {
-    return echarts.format.encodeHTML(String(text === null || text === undefined ? "" : text));
-  }
-
-  function fmt(value, digits) {
-    return value === null || value === undefined ? "—" : Number(value).toFixed(digits);
-  }
+  // Tooltips are HTML: every text from the data (question texts written by an admin) goes
+  // through esc (chart_base.js).
 
   // --- NPS by month with its 95 % band -----------------------------------------------------
   function npsMonths(rows) {
@@ -263,7 +239,4 @@
   if (data.kano) kano(data.kano);
   if (data.servqual) servqual(data.servqual);
 
-  window.addEventListener("resize", function () {
-    charts.forEach(function (c) { c.resize(); });
-  });
 })();
